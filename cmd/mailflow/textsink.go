@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/mailflow/mailflow/sim"
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/viz/narrate"
+)
+
+// textSink prints the narrated log: simulated time, then the sentence.
+type textSink struct {
+	w          io.Writer
+	transcript bool
+	color      bool
+}
+
+func newTextSink(w io.Writer, transcript, color bool) *textSink {
+	return &textSink{w: w, transcript: transcript, color: color}
+}
+
+// stepColors are ANSI colours for steps 1-6, so a class can follow a step
+// down the screen.
+var stepColors = [7]string{"", "36", "34", "35", "33", "32", "92"}
+
+func (t *textSink) Handle(e event.Event) {
+	switch e.Kind {
+	case event.Summary, event.ExpectResult:
+		return // printed as the outcome block
+	case event.SMTPTranscript:
+		if !t.transcript {
+			return
+		}
+	}
+	text := e.Text
+	if t.color && e.Step >= 1 && e.Step <= 6 {
+		text = "\x1b[" + stepColors[e.Step] + "m" + text + "\x1b[0m"
+	}
+	if t.color && (e.Kind == event.SMTPReply || e.Kind == event.QueueFailed || e.Kind == event.QueueDeferred) {
+		text = "\x1b[31m" + e.Text + "\x1b[0m"
+	}
+	fmt.Fprintf(t.w, "%s  %s\n", e.Time.Format("15:04:05.000"), text)
+	if e.Kind == event.SMTPTranscript {
+		for _, l := range e.Transcript {
+			fmt.Fprintf(t.w, "              │ %s\n", l)
+		}
+	}
+}
+
+// colorWanted is true for a terminal, unless NO_COLOR is set (no-color.org).
+func colorWanted(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func printOutcome(w io.Writer, lang narrate.Lang, outcomes []event.MessageOutcome, results []sim.Result) {
+	heading := map[narrate.Lang][2]string{narrate.English: {"Outcome", "Expectations"},
+		narrate.Vietnamese: {"Kết quả", "Kỳ vọng"}}[lang]
+	fmt.Fprintf(w, "\n%s\n", heading[0])
+	for _, o := range outcomes {
+		steps := make([]string, len(o.Steps))
+		for i, s := range o.Steps {
+			steps[i] = fmt.Sprint(s)
+		}
+		fmt.Fprintf(w, "  %-4s %-10s %s → %s  %q  steps %s\n", o.Msg, o.State, o.From, strings.Join(o.To, ", "),
+			o.Subject, strings.Join(steps, "→"))
+		if o.Error != "" && o.State != "delivered" {
+			fmt.Fprintf(w, "       %s\n", o.Error)
+		}
+	}
+	if len(results) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", heading[1])
+	for _, r := range results {
+		mark := "✔"
+		if !r.Passed {
+			mark = "✘"
+		}
+		fmt.Fprintf(w, "  %s %s: expected %s\n", mark, r.Kind, r.Expected)
+		if !r.Passed {
+			where := ""
+			if r.Pos.Line > 0 {
+				where = fmt.Sprintf(" (line %d)", r.Pos.Line)
+			}
+			fmt.Fprintf(w, "      observed %s%s\n", r.Observed, where)
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxSourceSize bounds a scenario file; scenarios are small by nature and a
+// bound keeps hostile input cheap.
+const MaxSourceSize = 1 << 20
+
+// Parse decodes a scenario from src, applies the defaults and validates it.
+// file names the source in error messages and gives the default Name. The
+// error, when not nil, is an ErrorList holding every problem found.
+func Parse(file string, src []byte) (*Scenario, error) {
+	errs := checkSource(src)
+	var root *yaml.Node
+	if len(errs) == 0 {
+		root, errs = parseYAML(src)
+	}
+	if len(errs) > 0 {
+		return nil, finish(errs, file, src)
+	}
+
+	s := &Scenario{File: file, Source: src}
+	d := newDecoder()
+	d.decode(root, reflect.ValueOf(s).Elem(), "", "the top level", "the scenario")
+	s.Pos = d.pos
+	if s.Name == "" && file != "" {
+		base := filepath.Base(file)
+		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	applyDefaults(s)
+	errs = append(d.errs, validate(s)...)
+	if len(errs) > 0 {
+		return nil, finish(errs, file, src)
+	}
+	return s, nil
+}
+
+func finish(errs ErrorList, file string, src []byte) ErrorList {
+	fillSource(errs, file, src)
+	return sortErrors(errs)
+}
+
+// checkSource rejects what is not worth handing to the YAML parser.
+func checkSource(src []byte) ErrorList {
+	if len(src) > MaxSourceSize {
+		return ErrorList{{Line: 1, Column: 1, Msg: fmt.Sprintf("the file is too large (%d bytes; a scenario may have at most %d)", len(src), MaxSourceSize)}}
+	}
+	if !utf8.Valid(src) {
+		line, col := 1, 1
+		for i := 0; i < len(src); {
+			r, size := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			if r == '\n' {
+				line, col = line+1, 0
+			}
+			col++
+			i += size
+		}
+		return ErrorList{{Line: line, Column: col, Msg: "the file is not UTF-8 text", Hint: "save it as UTF-8"}}
+	}
+	return nil
+}
+
+// parseYAML parses exactly one YAML document and returns its root node, a
+// mapping.
+func parseYAML(src []byte) (root *yaml.Node, errs ErrorList) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	err := safeDecode(dec, &doc)
+	if errors.Is(err, io.EOF) {
+		return nil, ErrorList{{Line: 1, Column: 1, Msg: "the file is empty", Hint: "a scenario needs at least a domains list"}}
+	}
+	if err != nil {
+		return nil, syntaxErrors(err, src)
+	}
+	var extra yaml.Node
+	switch err := safeDecode(dec, &extra); {
+	case err == nil:
+		return nil, ErrorList{{Line: extra.Line, Column: extra.Column, Msg: "a second YAML document starts here; a scenario file holds one document",
+			Hint: "remove the --- line or move the rest to its own file"}}
+	case !errors.Is(err, io.EOF):
+		return nil, syntaxErrors(err, src)
+	}
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		return nil, ErrorList{{Line: 1, Column: 1, Msg: "the file is empty", Hint: "a scenario needs at least a domains list"}}
+	}
+	root = resolve(doc.Content[0])
+	if root == nil || root.Kind != yaml.MappingNode {
+		n := doc.Content[0]
+		return nil, ErrorList{{Line: n.Line, Column: n.Column,
+			Msg: fmt.Sprintf("the top level must be a mapping of fields (name, domains, actions, expect...), found %s", describe(resolve(n)))}}
+	}
+	return root, nil
+}
+
+// safeDecode turns a panic of the YAML parser into an error, so hostile
+// input cannot crash the caller.
+func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: the YAML parser failed: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+var (
+	yamlLineRe   = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+	yamlAnchorRe = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
+)
+
+// syntaxHints explains yaml.v3's most common messages to a newcomer.
+var syntaxHints = map[string]string{
+	"mapping values are not allowed in this context": "check the indentation, or quote a value that contains \": \"",
+	"did not find expected key":                      "check the indentation: the keys of one mapping start in the same column",
+	"did not find expected '-' indicator":            "check the indentation of the list items",
+	"found unexpected end of stream":                 "a quote or bracket is not closed",
+	"could not find expected ':'":                    "a key needs a colon after it",
+	"found character that cannot start any token":    "quote a value that starts with a special character",
+}
+
+// syntaxErrors turns a yaml.v3 parse error into positioned errors. Tabs in
+// indentation, the commonest cause, are reported line by line instead.
+func syntaxErrors(err error, src []byte) ErrorList {
+	msg := err.Error()
+	line := 1
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		msg = m[2]
+		if m[1] != "" {
+			line, _ = strconv.Atoi(m[1])
+		}
+	}
+	lines := strings.Split(string(src), "\n")
+	var tabs ErrorList
+	for i, l := range lines {
+		if i+1 > line+1 {
+			break
+		}
+		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if c := strings.IndexByte(indent, '\t'); c >= 0 {
+			tabs = append(tabs, &Error{Line: i + 1, Column: c + 1, Msg: "tab character in indentation", Hint: "YAML indents with spaces only"})
+		}
+	}
+	if len(tabs) > 0 {
+		return tabs
+	}
+	col := 1
+	if m := yamlAnchorRe.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(src, []byte("*"+m[1])); i >= 0 {
+			line = bytes.Count(src[:i], []byte("\n")) + 1
+			col = utf8.RuneCount(src[bytes.LastIndexByte(src[:i], '\n')+1:i]) + 1
+		}
+	} else if line <= len(lines) {
+		l := lines[line-1]
+		col = utf8.RuneCountInString(l[:len(l)-len(strings.TrimLeft(l, " "))]) + 1
+	}
+	return ErrorList{{Line: line, Column: col, Msg: "YAML syntax error: " + msg, Hint: syntaxHints[msg]}}
+}

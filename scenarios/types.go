@@ -1,0 +1,222 @@
+package scenarios
+
+// Scenario is one YAML file: a small internet (domains, their hosts and
+// users), what people do in it (actions), and what must be true afterwards
+// (expect).
+type Scenario struct {
+	// Name identifies the scenario in lists and reports. Defaults to the file
+	// name without its extension.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// Description is one line saying what the scenario shows.
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Seed fixes the run's randomness; the same seed gives the same trace.
+	// Defaults to 1.
+	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
+	// Start is the simulated wall-clock time the run begins at, RFC 3339.
+	// Defaults to 2026-01-05T09:00:00Z.
+	Start string `yaml:"start,omitempty" json:"start,omitempty"`
+	// Domains are the mail domains of the simulated internet.
+	Domains []Domain `yaml:"domains" json:"domains"`
+	// Actions are played in order once every server is listening.
+	Actions []Action `yaml:"actions,omitempty" json:"actions,omitempty"`
+	// Expect lists what must hold when the actions are done; a failed
+	// expectation makes `mailflow run` and `mailflow test` exit 1.
+	Expect []Expectation `yaml:"expect,omitempty" json:"expect,omitempty"`
+
+	// File is where the scenario was read from (not part of the format).
+	File string `yaml:"-" json:"-"`
+	// Source is the raw YAML, kept for error messages (not part of the format).
+	Source []byte `yaml:"-" json:"-"`
+	// Pos maps a field path such as "actions[0].send.to[1]" to its position
+	// in Source (not part of the format): a scalar's value, or the key of a
+	// mapping or list. Fields filled by defaults have none; use PosOf.
+	Pos map[string]Position `yaml:"-" json:"-"`
+}
+
+// Position is a line and column in a scenario file, both starting at 1.
+type Position struct {
+	Line   int
+	Column int
+}
+
+// Domain is a mail domain with its users, the hosts serving it and extra DNS
+// records. A domain with no hosts gets one host, mail.<domain>, serving every
+// mail service, and an MX record (preference 10) pointing to it.
+type Domain struct {
+	// Name is the domain name, e.g. example.test.
+	Name string `yaml:"name" json:"name"`
+	// Users have mailboxes on this domain's mail host and may submit mail
+	// through it with their password.
+	Users []User `yaml:"users,omitempty" json:"users,omitempty"`
+	// Hosts serve the domain. Leave empty for the single default host.
+	Hosts []Host `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	// DNS lists records added to the domain's zone besides those the hosts
+	// imply (A for every host, MX for every host with an mx preference).
+	DNS []Record `yaml:"dns,omitempty" json:"dns,omitempty"`
+}
+
+// User is a mailbox owner.
+type User struct {
+	// Name is the local part: "alice" in alice@example.test.
+	Name string `yaml:"name" json:"name"`
+	// Password for SMTP AUTH, POP3 and IMAP. Defaults to "password".
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
+	// FullName is shown in From: headers, e.g. "Alice Nguyen".
+	FullName string `yaml:"full_name,omitempty" json:"full_name,omitempty"`
+}
+
+// Host is a simulated machine serving a domain.
+type Host struct {
+	// Name is the host's fully qualified name, e.g. mx.school.test.
+	Name string `yaml:"name" json:"name"`
+	// Services the host runs: smtp (port 25), submission (587), submissions
+	// (465), pop3 (110), pop3s (995), imap (143), imaps (993). Defaults to
+	// all of them.
+	Services []string `yaml:"services,omitempty" json:"services,omitempty"`
+	// MX is the preference of the MX record pointing to this host; 0 means
+	// the host is not an MX of the domain. Lower is preferred.
+	MX int `yaml:"mx,omitempty" json:"mx,omitempty"`
+	// Mailboxes says whether users' mail is filed on this host (step 6).
+	// Defaults to true for the domain's first host, false for the others.
+	Mailboxes *bool `yaml:"mailboxes,omitempty" json:"mailboxes,omitempty"`
+}
+
+// Record is an extra DNS resource record.
+type Record struct {
+	// Name is the owner name; relative names are completed with the domain.
+	Name string `yaml:"name" json:"name"`
+	// Type is one of A, AAAA, MX, TXT, CNAME, NS.
+	Type string `yaml:"type" json:"type"`
+	// Value is the record data: an address, a host name, or text.
+	Value string `yaml:"value" json:"value"`
+	// Preference of an MX record, required for MX; lower is preferred.
+	Preference int `yaml:"preference,omitempty" json:"preference,omitempty"`
+	// TTL is the record's time to live in seconds. Defaults to 300.
+	TTL int `yaml:"ttl,omitempty" json:"ttl,omitempty"`
+}
+
+// Action is one thing that happens in the scenario. Exactly one of its
+// fields is set.
+type Action struct {
+	// Send submits a message as a mail client would (steps 1 and 2).
+	Send *Send `yaml:"send,omitempty" json:"send,omitempty"`
+	// Wait pauses the actions until messages reach a final state.
+	Wait *Wait `yaml:"wait,omitempty" json:"wait,omitempty"`
+}
+
+// Send submits one message through the sender's own mail server.
+type Send struct {
+	// ID names the message in events and expectations. Defaults to m1, m2, ...
+	// in the order of the send actions.
+	ID string `yaml:"id,omitempty" json:"id,omitempty"`
+	// From is the sender's address; it must be a user of a simulated domain
+	// unless auth is false.
+	From string `yaml:"from" json:"from"`
+	// To lists the recipients' addresses; they need not be users of a
+	// simulated domain.
+	To []string `yaml:"to" json:"to"`
+	// Cc lists carbon-copy recipients.
+	Cc []string `yaml:"cc,omitempty" json:"cc,omitempty"`
+	// Bcc lists blind carbon-copy recipients (envelope only, no header).
+	Bcc []string `yaml:"bcc,omitempty" json:"bcc,omitempty"`
+	// Subject of the message.
+	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"`
+	// Body is the text of the message.
+	Body string `yaml:"body,omitempty" json:"body,omitempty"`
+	// Attachments are added as MIME parts.
+	Attachments []Attachment `yaml:"attachments,omitempty" json:"attachments,omitempty"`
+	// Server is the host the client submits to. Defaults to the sender's
+	// domain's submission host.
+	Server string `yaml:"server,omitempty" json:"server,omitempty"`
+	// Port is the submission port: 587 (STARTTLS) or 465 (implicit TLS), or
+	// 25 to talk to an MX directly. Defaults to 587.
+	Port int `yaml:"port,omitempty" json:"port,omitempty"`
+	// TLS is how the client protects the connection: starttls, implicit or
+	// none. Defaults to implicit on port 465 and starttls elsewhere.
+	TLS string `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Auth says whether the client authenticates. Defaults to true on 587
+	// and 465, false on 25.
+	Auth *bool `yaml:"auth,omitempty" json:"auth,omitempty"`
+	// AuthMechanism is the SASL mechanism, PLAIN or LOGIN. Defaults to PLAIN.
+	AuthMechanism string `yaml:"auth_mechanism,omitempty" json:"auth_mechanism,omitempty"`
+	// Password overrides the sender's password, e.g. to show a wrong one.
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
+}
+
+// Attachment is a file attached to a sent message.
+type Attachment struct {
+	// Name is the file name shown to the recipient.
+	Name string `yaml:"name" json:"name"`
+	// ContentType is the attachment's MIME type. Defaults to the type the
+	// name's extension implies (application/pdf for .pdf), else
+	// application/octet-stream.
+	ContentType string `yaml:"content_type,omitempty" json:"content_type,omitempty"`
+	// Content is the file's text. When empty, size bytes of generated data
+	// are attached instead.
+	Content string `yaml:"content,omitempty" json:"content,omitempty"`
+	// Size is the number of generated bytes when content is empty, at most
+	// 10 MiB. Defaults to 1024.
+	Size int `yaml:"size,omitempty" json:"size,omitempty"`
+}
+
+// Wait pauses the actions until every message sent so far (or the ones
+// listed) is delivered, bounced, rejected or given up, or until the timeout.
+type Wait struct {
+	// Messages lists message ids to wait for; empty means all sent so far.
+	Messages []string `yaml:"messages,omitempty" json:"messages,omitempty"`
+	// Timeout bounds the wait in wall-clock time, e.g. 10s or 1m. Defaults
+	// to 10s.
+	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// Expectation is one check made after the actions. Exactly one of its
+// fields is set.
+type Expectation struct {
+	// Delivered checks that a mailbox received matching messages.
+	Delivered *Delivered `yaml:"delivered,omitempty" json:"delivered,omitempty"`
+	// NotDelivered checks that a mailbox received no matching message.
+	NotDelivered *Delivered `yaml:"not_delivered,omitempty" json:"not_delivered,omitempty"`
+	// Steps checks the sequence of steps a message went through, e.g.
+	// [1, 2, 3, 6] for local delivery.
+	Steps *StepsExpectation `yaml:"steps,omitempty" json:"steps,omitempty"`
+	// Reply checks that an SMTP reply with this code was seen.
+	Reply *ReplyExpectation `yaml:"reply,omitempty" json:"reply,omitempty"`
+}
+
+// Delivered matches messages in one mailbox folder.
+type Delivered struct {
+	// Mailbox is the recipient's address.
+	Mailbox string `yaml:"mailbox" json:"mailbox"`
+	// Folder is the mailbox folder to look in. Defaults to INBOX.
+	Folder string `yaml:"folder,omitempty" json:"folder,omitempty"`
+	// Count is the number of matching messages required. Defaults to at
+	// least one for delivered and to exactly zero for not_delivered, which
+	// takes no count.
+	Count *int `yaml:"count,omitempty" json:"count,omitempty"`
+	// Subject the message must have.
+	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"`
+	// From is an address that must appear in the From: header.
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+	// BodyContains is text the message's text body must contain.
+	BodyContains string `yaml:"body_contains,omitempty" json:"body_contains,omitempty"`
+	// Attachments are file names the message must carry.
+	Attachments []string `yaml:"attachments,omitempty" json:"attachments,omitempty"`
+}
+
+// StepsExpectation checks the ordered steps of one message.
+type StepsExpectation struct {
+	// Message is the id of a send action.
+	Message string `yaml:"message" json:"message"`
+	// Sequence is the ordered list of distinct steps, e.g. [1,2,3,4,5,6].
+	Sequence []int `yaml:"sequence" json:"sequence"`
+}
+
+// ReplyExpectation checks that some SMTP reply was seen.
+type ReplyExpectation struct {
+	// Message is the id of a send action; empty means any.
+	Message string `yaml:"message,omitempty" json:"message,omitempty"`
+	// Code is the three-digit reply code, e.g. 550.
+	Code int `yaml:"code" json:"code"`
+	// Enhanced is the enhanced status code, e.g. 5.7.1.
+	Enhanced string `yaml:"enhanced,omitempty" json:"enhanced,omitempty"`
+}

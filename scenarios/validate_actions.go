@@ -1,0 +1,242 @@
+package scenarios
+
+import (
+	"fmt"
+	"mime"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MaxAttachmentSize bounds generated attachments: the simulator keeps every
+// message in memory.
+const MaxAttachmentSize = 10 << 20
+
+var (
+	idRe       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	enhancedRe = regexp.MustCompile(`^[245]\.[0-9]{1,3}\.[0-9]{1,3}$`)
+)
+
+// address checks an address at path and returns it normalised, or "".
+func (v *validator) address(path, s string) string {
+	addr, prob, hint := parseAddress(s)
+	if prob != "" {
+		v.at(path, hint, "%s", prob)
+	}
+	return addr
+}
+
+// user checks that an address at path belongs to a simulated user.
+func (v *validator) user(path, s, why string) {
+	addr := v.address(path, s)
+	if addr == "" {
+		return
+	}
+	if _, ok := v.users[strings.ToLower(addr)]; ok {
+		return
+	}
+	hint := didYouMean(addr, v.userAddrs)
+	if hint == "" {
+		hint = why
+	}
+	v.at(path, hint, "unknown user %s", addr)
+}
+
+func (v *validator) actions() {
+	var sent []string // ids sent before the current action
+	for i, a := range v.s.Actions {
+		p := fmt.Sprintf("actions[%d]", i)
+		if a.Send != nil {
+			v.send(p+".send", a.Send)
+			id := a.Send.ID
+			idp := p + ".send.id"
+			switch first, dup := v.ids[id]; {
+			case !idRe.MatchString(id):
+				v.at(idp, "", "message id %q may hold only letters, digits, '.', '_' and '-'", id)
+			case dup && !v.explicit(idp):
+				v.at(p+".send", "give this send an id of its own", "this send's default id %s is already taken by the send at line %d", id, v.line(fmt.Sprintf("actions[%d].send", first)))
+			case dup:
+				v.at(idp, "", "duplicate message id %s (first at line %d)", id, v.line(fmt.Sprintf("actions[%d].send", first)))
+			default:
+				v.ids[id] = i
+				v.idList = append(v.idList, id)
+			}
+			sent = append(sent, id)
+		}
+		if a.Wait != nil {
+			v.wait(p+".wait", a.Wait, sent)
+		}
+	}
+}
+
+func (v *validator) send(p string, a *Send) {
+	if a.From != "" {
+		if *a.Auth {
+			v.user(p+".from", a.From, "a sender that authenticates must be a user of a domain above; or set auth: false")
+		} else {
+			v.address(p+".from", a.From)
+		}
+	}
+	for _, rc := range []struct {
+		field string
+		list  []string
+	}{{"to", a.To}, {"cc", a.Cc}, {"bcc", a.Bcc}} {
+		for j, r := range rc.list {
+			v.address(fmt.Sprintf("%s.%s[%d]", p, rc.field, j), r)
+		}
+	}
+	if !slices.Contains(Ports, a.Port) {
+		v.at(p+".port", "use 587 (submission), 465 (submissions) or 25 (smtp)", "port %d is not an SMTP port the simulator serves", a.Port)
+	}
+	if !slices.Contains(TLSModes, a.TLS) {
+		v.at(p+".tls", oneOfHint(a.TLS, TLSModes), "unknown tls mode %q", a.TLS)
+	}
+	if !slices.Contains(AuthMechanisms, a.AuthMechanism) {
+		v.at(p+".auth_mechanism", oneOfHint(a.AuthMechanism, AuthMechanisms), "unknown auth mechanism %q", a.AuthMechanism)
+	}
+	if !*a.Auth {
+		for _, f := range []string{"password", "auth_mechanism"} {
+			if v.explicit(p + "." + f) {
+				v.at(p+"."+f, "remove it, or set auth: true", "%s has no effect when auth is false", f)
+			}
+		}
+	}
+	if a.Server != "" {
+		if _, ok := v.hosts[strings.ToLower(a.Server)]; !ok {
+			v.at(p+".server", oneOfHint(a.Server, v.hostNames), "unknown server %s", a.Server)
+		}
+	}
+	for j, at := range a.Attachments {
+		v.attachment(fmt.Sprintf("%s.attachments[%d]", p, j), at)
+	}
+}
+
+func (v *validator) attachment(p string, at Attachment) {
+	if strings.ContainsAny(at.Name, "/\\") {
+		v.at(p+".name", "", "attachment name %q cannot contain a path; give the file name only", at.Name)
+	}
+	if _, _, err := mime.ParseMediaType(at.ContentType); err != nil {
+		v.at(p+".content_type", "e.g. application/pdf", "%q is not a MIME type", at.ContentType)
+	}
+	switch {
+	case at.Size < 0 || at.Size > MaxAttachmentSize:
+		v.at(p+".size", "", "size %d is out of range (1 to %d bytes)", at.Size, MaxAttachmentSize)
+	case at.Content != "" && v.explicit(p+".size"):
+		v.at(p+".size", "remove size, or remove content to attach generated data", "size applies only when content is empty")
+	}
+}
+
+func (v *validator) wait(p string, w *Wait, sent []string) {
+	for j, id := range w.Messages {
+		mp := fmt.Sprintf("%s.messages[%d]", p, j)
+		switch {
+		case slices.Contains(sent, id):
+		case v.idKnownLater(id):
+			v.at(mp, "move the wait after that send", "message %s is sent after this wait", id)
+		default:
+			v.at(mp, oneOfHint(id, sent), "unknown message id %s", id)
+		}
+	}
+	d, err := time.ParseDuration(w.Timeout)
+	switch {
+	case err != nil:
+		v.at(p+".timeout", "write a duration such as 10s, 1m or 500ms", "timeout %q is not a duration", w.Timeout)
+	case d <= 0:
+		v.at(p+".timeout", "", "timeout %s must be positive", w.Timeout)
+	}
+}
+
+// idKnownLater reports whether some send, at any place, has this id.
+func (v *validator) idKnownLater(id string) bool {
+	for _, a := range v.s.Actions {
+		if a.Send != nil && a.Send.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) messageID(path, id string) {
+	if _, ok := v.ids[id]; !ok {
+		hint := didYouMean(id, v.idList)
+		if hint == "" && len(v.idList) > 0 {
+			hint = "the send ids are " + quoteList(v.idList, "and")
+		} else if hint == "" {
+			hint = "there is no send action"
+		}
+		v.at(path, hint, "unknown message id %s", id)
+	}
+}
+
+func (v *validator) expectations() {
+	for i, e := range v.s.Expect {
+		p := fmt.Sprintf("expect[%d]", i)
+		if e.Delivered != nil {
+			v.delivered(p+".delivered", e.Delivered, false)
+		}
+		if e.NotDelivered != nil {
+			v.delivered(p+".not_delivered", e.NotDelivered, true)
+		}
+		if st := e.Steps; st != nil {
+			if st.Message != "" {
+				v.messageID(p+".steps.message", st.Message)
+			}
+			seen := map[int]bool{}
+			for j, n := range st.Sequence {
+				sp := fmt.Sprintf("%s.steps.sequence[%d]", p, j)
+				switch {
+				case n < 1 || n > 6:
+					v.at(sp, "the steps are numbered 1 to 6", "step %d does not exist", n)
+				case seen[n]:
+					v.at(sp, "", "step %d appears twice", n)
+				}
+				seen[n] = true
+			}
+		}
+		if r := e.Reply; r != nil {
+			v.reply(p+".reply", r)
+		}
+	}
+}
+
+func (v *validator) delivered(p string, d *Delivered, not bool) {
+	if d.Mailbox != "" {
+		v.user(p+".mailbox", d.Mailbox, "a mailbox belongs to a user of a domain above")
+	}
+	if d.From != "" {
+		v.address(p+".from", d.From)
+	}
+	if d.Count != nil {
+		switch {
+		case not:
+			v.at(p+".count", "remove it: not_delivered means no matching message", "count does not apply to not_delivered")
+		case *d.Count < 0:
+			v.at(p+".count", "", "count %d cannot be negative", *d.Count)
+		}
+	}
+	for j, a := range d.Attachments {
+		if a == "" {
+			v.at(fmt.Sprintf("%s.attachments[%d]", p, j), "", "an attachment name cannot be empty")
+		}
+	}
+}
+
+func (v *validator) reply(p string, r *ReplyExpectation) {
+	if r.Message != "" {
+		v.messageID(p+".message", r.Message)
+	}
+	if r.Code < 200 || r.Code > 599 {
+		v.at(p+".code", "reply codes run from 200 to 599, e.g. 550", "%d is not an SMTP reply code", r.Code)
+		return
+	}
+	if r.Enhanced == "" {
+		return
+	}
+	switch {
+	case !enhancedRe.MatchString(r.Enhanced):
+		v.at(p+".enhanced", "enhanced codes look like 5.1.1: class 2, 4 or 5, then two numbers", "%q is not an enhanced status code", r.Enhanced)
+	case r.Enhanced[0] != fmt.Sprint(r.Code)[0]:
+		v.at(p+".enhanced", "", "enhanced code %s does not match reply code %d: they start with the same digit", r.Enhanced, r.Code)
+	}
+}

@@ -1,0 +1,252 @@
+package sim
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/transcript"
+	"github.com/mailflow/mailflow/topology"
+)
+
+// Play runs the scenario's actions in order, as the users' mail clients
+// would. A refused message is an outcome, not an error; Play fails only when
+// it cannot go on (a wait that times out, a cancelled context).
+func (n *Network) Play(ctx context.Context) error {
+	rng := rand.New(rand.NewPCG(uint64(n.Scenario.Seed), uint64(n.Scenario.Seed)))
+	for i, a := range n.Scenario.Actions {
+		var err error
+		switch {
+		case a.Send != nil:
+			err = n.send(ctx, a.Send, rng)
+		case a.Wait != nil:
+			err = n.wait(ctx, a.Wait)
+		}
+		if err != nil {
+			return fmt.Errorf("action %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// wait blocks until the messages are settled, awaiting events on the bus.
+func (n *Network) wait(ctx context.Context, w *scenarios.Wait) error {
+	timeout := 10 * time.Second
+	if w.Timeout != "" {
+		d, err := time.ParseDuration(w.Timeout)
+		if err != nil {
+			return fmt.Errorf("wait timeout: %w", err)
+		}
+		timeout = d
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := n.Bus.Wait(ctx, func(event.Event) bool { return n.tracker.settled(w.Messages) })
+	if err != nil {
+		return fmt.Errorf("wait: messages still in flight after %s", timeout)
+	}
+	return nil
+}
+
+// WaitSettled waits until every message sent so far has left the in-flight
+// state, or ctx ends.
+func (n *Network) WaitSettled(ctx context.Context) error {
+	_, err := n.Bus.Wait(ctx, func(event.Event) bool { return n.tracker.settled(nil) })
+	return err
+}
+
+// submission describes how a client reaches its server.
+type submission struct {
+	host *topology.Host
+	svc  topology.Service
+	port int // the port the lesson talks about: 25, 587 or 465
+	tls  string
+	auth bool
+}
+
+func (n *Network) submissionFor(s *scenarios.Send) (submission, error) {
+	sub := submission{port: s.Port, tls: s.TLS, auth: s.Auth == nil || *s.Auth}
+	if sub.port == 0 {
+		sub.port = 587
+	}
+	sub.svc = map[int]topology.Service{25: topology.SMTP, 587: topology.Submission, 465: topology.Submissions}[sub.port]
+	if s.Server != "" {
+		sub.host = n.Topology.Host(s.Server)
+	} else if d := n.Topology.Domain(topology.DomainOf(s.From)); d != nil {
+		sub.host = d.SubmissionHost()
+	}
+	if sub.host == nil {
+		return sub, fmt.Errorf("send from %s: no server to submit to", s.From)
+	}
+	if sub.tls == "" {
+		sub.tls = "starttls"
+		if sub.port == 465 {
+			sub.tls = "implicit"
+		}
+	}
+	return sub, nil
+}
+
+// send is steps 1 and 2 from the client's side: connect to the sender's own
+// server, protect the connection, authenticate, hand over the message.
+func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) error {
+	sub, err := n.submissionFor(s)
+	if err != nil {
+		return err
+	}
+	fromName := ""
+	password := s.Password
+	if u := n.Topology.User(s.From); u != nil {
+		fromName = u.FullName
+		if password == "" {
+			password = u.Password
+		}
+	}
+	messageID := fmt.Sprintf("<%s.%d@%s>", s.ID, n.Scenario.Seed, topology.DomainOf(s.From))
+	n.IDs.Register(messageID, s.ID)
+	envID := strings.Trim(messageID, "<>")
+	n.IDs.Register(envID, s.ID)
+	raw, err := compose(s, fromName, messageID, n.Clock.Now(), rng)
+	if err != nil {
+		return err
+	}
+	rcpts := append(append(append([]string(nil), s.To...), s.Cc...), s.Bcc...)
+	n.tracker.expect(s.ID, s.From, s.Subject, rcpts)
+	n.Bus.Publish(event.Event{Kind: event.ActionStart, Host: clientName(s.From), Msg: s.ID, From: s.From,
+		To: rcpts, Subject: s.Subject})
+
+	rec := &transcript.Recorder{}
+	defer func() {
+		n.Bus.Publish(event.Event{Kind: event.SMTPTranscript, Step: 2, Msg: s.ID, Host: clientName(s.From),
+			Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc), Transcript: rec.Lines()})
+	}()
+	c, err := n.dialSubmission(ctx, s, sub, rec)
+	if err != nil {
+		n.clientFailed(1, s, sub, rcpts, err)
+		return nil
+	}
+	defer c.Close()
+	if sub.auth {
+		var a sasl.Client = sasl.NewPlainClient("", s.From, password)
+		if strings.EqualFold(s.AuthMechanism, "LOGIN") {
+			a = sasl.NewLoginClient(s.From, password)
+		}
+		if err := c.Auth(a); err != nil {
+			n.clientFailed(1, s, sub, rcpts, err)
+			return nil
+		}
+	}
+	if err := c.Mail(s.From, &smtp.MailOptions{EnvelopeID: envID}); err != nil {
+		n.clientFailed(2, s, sub, rcpts, err)
+		return nil
+	}
+	accepted := 0
+	for _, r := range rcpts {
+		if err := c.Rcpt(r, nil); err != nil {
+			n.clientFailed(2, s, sub, []string{r}, err)
+			continue
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		c.Quit()
+		return nil
+	}
+	w, err := c.Data()
+	if err == nil {
+		if _, err = w.Write(raw); err == nil {
+			err = w.Close()
+		}
+	}
+	if err != nil {
+		n.clientFailed(2, s, sub, rcpts, err)
+		return nil
+	}
+	c.Quit()
+	return nil
+}
+
+func clientName(from string) string {
+	local := from
+	if i := strings.IndexByte(from, '@'); i >= 0 {
+		local = from[:i]
+	}
+	return local + "'s mail client"
+}
+
+// dialSubmission is step 1: connect from the users' address to the server,
+// with TLS as the action asks, verifying the certificate against the
+// simulated CA as a mail client does.
+func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub submission, rec *transcript.Recorder) (*smtp.Client, error) {
+	port := n.Port(sub.host.Name, sub.svc)
+	if port == 0 {
+		return nil, fmt.Errorf("%s does not run %s (port %d): connection refused", sub.host.Name, sub.svc, sub.port)
+	}
+	addr := netip.AddrPortFrom(sub.host.Addr, uint16(port))
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IP(n.Topology.ClientAddr.AsSlice())}}
+	raw, err := d.DialContext(ctx, "tcp", addr.String())
+	if err != nil {
+		return nil, err
+	}
+	n.Bus.Publish(event.Event{Kind: event.SMTPConnect, Step: 1, Msg: s.ID, Host: clientName(s.From),
+		Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc)})
+	tlsConf := &tls.Config{ServerName: sub.host.Name, RootCAs: n.CA.Pool(), Time: n.Clock.Now}
+	var conn net.Conn = rec.Wrap(raw)
+	var c *smtp.Client
+	switch sub.tls {
+	case "implicit":
+		tc := tls.Client(conn, tlsConf)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, fmt.Errorf("TLS handshake: %w", err)
+		}
+		c = smtp.NewClient(tc)
+	case "starttls":
+		c, err = smtp.NewClientStartTLS(conn, tlsConf)
+		if err != nil {
+			raw.Close()
+			return nil, err
+		}
+	default:
+		c = smtp.NewClient(conn)
+	}
+	c.DebugWriter = rec
+	c.CommandTimeout = 30 * time.Second
+	c.SubmissionTimeout = 30 * time.Second
+	if err := c.Hello(strings.ReplaceAll(clientName(s.From), "'s mail client", "-laptop") + ".local"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if state, ok := c.TLSConnectionState(); ok {
+		n.Bus.Publish(event.Event{Kind: event.SMTPTLS, Step: 1, Msg: s.ID, Host: clientName(s.From),
+			Peer: sub.host.Name, Port: sub.port, TLS: tls.VersionName(state.Version) + ", certificate verified"})
+	}
+	return c, nil
+}
+
+// clientFailed records what the client saw when the server refused or the
+// connection failed, so that every message ends in a known state.
+func (n *Network) clientFailed(step int, s *scenarios.Send, sub submission, rcpts []string, err error) {
+	e := event.Event{Kind: event.SMTPReply, Step: step, Msg: s.ID, Host: clientName(s.From), Peer: sub.host.Name,
+		Port: sub.port, To: rcpts, Error: err.Error(), Stage: "client"}
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		e.Code = se.Code
+		e.Enhanced = fmt.Sprintf("%d.%d.%d", se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
+		e.Error = se.Message
+	} else {
+		e.Code = 421 // RFC 5321 §4.2.3: the connection could not be used
+	}
+	n.Bus.Publish(e)
+}

@@ -1,0 +1,219 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	_ "github.com/emersion/go-message/charset" // decode every charset a message may use
+	"github.com/emersion/go-message/mail"
+
+	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// Result is one checked expectation.
+type Result struct {
+	Index    int    // position in the scenario's expect list, from 0
+	Kind     string // delivered, not_delivered, steps, reply
+	Passed   bool
+	Expected string
+	Observed string
+	Pos      scenarios.Position
+}
+
+// Check evaluates the scenario's expectations against the mailboxes and the
+// events, and publishes one event per result.
+func (n *Network) Check() []Result {
+	var results []Result
+	for i, x := range n.Scenario.Expect {
+		var r Result
+		switch {
+		case x.Delivered != nil:
+			r = n.checkDelivered("delivered", x.Delivered, false)
+		case x.NotDelivered != nil:
+			r = n.checkDelivered("not_delivered", x.NotDelivered, true)
+		case x.Steps != nil:
+			r = n.checkSteps(x.Steps)
+		case x.Reply != nil:
+			r = n.checkReply(x.Reply)
+		}
+		r.Index = i
+		r.Pos = n.Scenario.Pos[fmt.Sprintf("expect[%d]", i)]
+		passed := r.Passed
+		n.Bus.Publish(event.Event{Kind: event.ExpectResult, Host: "-", Passed: &passed, Stage: r.Kind,
+			Detail: fmt.Sprintf("expected %s; observed %s", r.Expected, r.Observed)})
+		results = append(results, r)
+	}
+	return results
+}
+
+// Summarize publishes the last event of a run: every message's outcome.
+func (n *Network) Summarize() event.Event {
+	return n.Bus.Publish(event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.outcomes()})
+}
+
+// Outcomes returns every message's current state.
+func (n *Network) Outcomes() []event.MessageOutcome { return n.tracker.outcomes() }
+
+// storedMessage is what an expectation can ask of a message in a mailbox.
+type storedMessage struct {
+	subject, from, text string
+	attachments         []string
+}
+
+func readStored(raw []byte) storedMessage {
+	var m storedMessage
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		return m
+	}
+	defer mr.Close()
+	m.subject, _ = mr.Header.Subject()
+	if from, err := mr.Header.AddressList("From"); err == nil {
+		for _, a := range from {
+			m.from += a.String() + " "
+		}
+	}
+	var text strings.Builder
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		switch h := p.Header.(type) {
+		case *mail.InlineHeader:
+			if ct, _, _ := h.ContentType(); ct == "" || strings.HasPrefix(ct, "text/") {
+				io.Copy(&text, io.LimitReader(p.Body, 1<<20))
+			}
+		case *mail.AttachmentHeader:
+			name, _ := h.Filename()
+			m.attachments = append(m.attachments, name)
+		}
+	}
+	m.text = text.String()
+	return m
+}
+
+// matches reports whether a stored message fits a delivered expectation.
+func matches(m storedMessage, d *scenarios.Delivered) bool {
+	if d.Subject != "" && m.subject != d.Subject {
+		return false
+	}
+	if d.From != "" && !strings.Contains(strings.ToLower(m.from), strings.ToLower(d.From)) {
+		return false
+	}
+	if d.BodyContains != "" && !strings.Contains(m.text, d.BodyContains) {
+		return false
+	}
+	for _, name := range d.Attachments {
+		if !slices.Contains(m.attachments, name) {
+			return false
+		}
+	}
+	return true
+}
+
+func describeDelivered(d *scenarios.Delivered, negate bool) string {
+	var parts []string
+	switch {
+	case d.Count != nil:
+		parts = append(parts, fmt.Sprintf("%d message(s)", *d.Count))
+	case negate:
+		parts = append(parts, "no message")
+	default:
+		parts = append(parts, "at least 1 message")
+	}
+	parts = append(parts, "in "+d.Mailbox+"/"+folderOr(d.Folder))
+	if d.Subject != "" {
+		parts = append(parts, fmt.Sprintf("with subject %q", d.Subject))
+	}
+	if d.From != "" {
+		parts = append(parts, "from "+d.From)
+	}
+	if d.BodyContains != "" {
+		parts = append(parts, fmt.Sprintf("containing %q", d.BodyContains))
+	}
+	if len(d.Attachments) > 0 {
+		parts = append(parts, "with attachments "+strings.Join(d.Attachments, ", "))
+	}
+	return strings.Join(parts, " ")
+}
+
+func folderOr(f string) string {
+	if f == "" {
+		return "INBOX"
+	}
+	return f
+}
+
+func (n *Network) checkDelivered(kind string, d *scenarios.Delivered, negate bool) Result {
+	r := Result{Kind: kind, Expected: describeDelivered(d, negate)}
+	msgs, err := n.Store.Messages(d.Mailbox, folderOr(d.Folder))
+	if err != nil && !negate {
+		r.Observed = err.Error()
+		return r
+	}
+	count := 0
+	var seen []string
+	for _, m := range msgs {
+		sm := readStored(m.Raw)
+		seen = append(seen, fmt.Sprintf("%q", sm.subject))
+		if matches(sm, d) {
+			count++
+		}
+	}
+	r.Observed = fmt.Sprintf("%d matching of %d message(s)", count, len(msgs))
+	if len(seen) > 0 {
+		r.Observed += " (subjects: " + strings.Join(seen, ", ") + ")"
+	}
+	switch {
+	case d.Count != nil:
+		r.Passed = count == *d.Count
+	case negate:
+		r.Passed = count == 0
+	default:
+		r.Passed = count > 0
+	}
+	return r
+}
+
+func (n *Network) checkSteps(x *scenarios.StepsExpectation) Result {
+	got := n.tracker.steps(x.Message)
+	return Result{Kind: "steps", Passed: slices.Equal(got, x.Sequence),
+		Expected: fmt.Sprintf("message %s through steps %v", x.Message, x.Sequence),
+		Observed: fmt.Sprintf("steps %v", got)}
+}
+
+func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
+	want := fmt.Sprint(x.Code)
+	if x.Enhanced != "" {
+		want += " " + x.Enhanced
+	}
+	r := Result{Kind: "reply", Expected: "an SMTP reply " + want}
+	if x.Message != "" {
+		r.Expected += " for message " + x.Message
+	}
+	var seen []string
+	for _, e := range n.Bus.History() {
+		if e.Kind != event.SMTPReply && e.Kind != event.SMTPAuth && e.Kind != event.QueueFailed &&
+			e.Kind != event.QueueDeferred {
+			continue
+		}
+		if e.Code == 0 || (x.Message != "" && e.Msg != x.Message) {
+			continue
+		}
+		got := strings.TrimSpace(fmt.Sprintf("%d %s", e.Code, e.Enhanced))
+		seen = append(seen, got)
+		if e.Code == x.Code && (x.Enhanced == "" || e.Enhanced == x.Enhanced) {
+			r.Passed = true
+		}
+	}
+	r.Observed = "replies seen: none"
+	if len(seen) > 0 {
+		r.Observed = "replies seen: " + strings.Join(slices.Compact(seen), ", ")
+	}
+	return r
+}

@@ -1,0 +1,326 @@
+// Package sim runs one simulated internet: it starts the DNS server and, for
+// every mail host, its SMTP, POP3 and IMAP servers and its outbound queue,
+// all on loopback; plays a scenario's actions against them as real clients;
+// and checks the scenario's expectations. One Close stops it all.
+package sim
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/clock"
+	"github.com/mailflow/mailflow/sim/dnsd"
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/imapd"
+	"github.com/mailflow/mailflow/sim/mailstore"
+	"github.com/mailflow/mailflow/sim/pki"
+	"github.com/mailflow/mailflow/sim/pop3d"
+	"github.com/mailflow/mailflow/sim/queue"
+	"github.com/mailflow/mailflow/sim/smtpd"
+	"github.com/mailflow/mailflow/topology"
+)
+
+// PortMode says which ports the servers bind.
+type PortMode int
+
+// Port modes: ephemeral ports for runs and tests, the standard ports for
+// `mailflow up` (25, 53, 110, ...), or the high-port plan (standard + 10000:
+// 10025, 10053, ...) for users who may not bind ports below 1024.
+const (
+	PortsEphemeral PortMode = iota
+	PortsStandard
+	PortsHigh
+)
+
+// HighPortOffset is added to a standard port in the high-port plan.
+const HighPortOffset = 10000
+
+// Options configure a network.
+type Options struct {
+	// Prefix is the /24 of 127.0.0.0/8 the hosts get addresses from;
+	// defaults to a fresh one per network (topology.RunPrefix).
+	Prefix netip.Prefix
+	Ports  PortMode
+	// Narrate fills the text of every event.
+	Narrate func(event.Event) string
+	// Sinks see every event from the first one on.
+	Sinks  []event.Sink
+	Logger *slog.Logger
+}
+
+// Network is a running simulated internet.
+type Network struct {
+	Scenario *scenarios.Scenario
+	Topology *topology.Network
+	Clock    *clock.Sim
+	Bus      *event.Bus
+	Store    *mailstore.Store
+	CA       *pki.CA
+	IDs      *event.MessageIDs
+	// PortPlan is the port mode actually in use (Standard may fall back to High).
+	PortPlan PortMode
+
+	log     *slog.Logger
+	tracker *tracker
+	dns     *dnsd.Server
+	mu      sync.Mutex
+	ports   map[string]map[topology.Service]int // host name → service → real port
+	closers []func() error
+	queues  map[string]*queue.Queue
+	closed  bool
+}
+
+// Start builds the scenario's topology and starts every server. On error
+// whatever was started is stopped again.
+func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	shared := !topology.LoopbackRoutable()
+	prefix := opts.Prefix
+	if !prefix.IsValid() {
+		prefix = topology.RunPrefix()
+	}
+	topo, err := topology.Build(s, topology.NewPlan(prefix, shared))
+	if err != nil {
+		return nil, err
+	}
+	start := clock.DefaultStart
+	if s.Start != "" {
+		if start, err = time.Parse(time.RFC3339, s.Start); err != nil {
+			return nil, fmt.Errorf("start: %w", err)
+		}
+	}
+	n = &Network{Scenario: s, Topology: topo, Clock: clock.New(start), Store: mailstore.New(),
+		IDs: event.NewMessageIDs(), log: opts.Logger, PortPlan: opts.Ports,
+		ports: map[string]map[topology.Service]int{}, queues: map[string]*queue.Queue{}}
+	n.Bus = event.NewBus(n.Clock, opts.Narrate)
+	n.tracker = newTracker(s)
+	n.Bus.Attach(n.tracker)
+	for _, sink := range opts.Sinks {
+		n.Bus.Attach(sink)
+	}
+	defer func() {
+		if err != nil {
+			n.Close()
+			n = nil
+		}
+	}()
+	if n.CA, err = pki.NewCA("mailflow simulated CA", start); err != nil {
+		return n, err
+	}
+	for _, u := range topo.Users {
+		n.Store.AddUser(u.Address, u.Password)
+	}
+	n.Bus.Publish(event.Event{Kind: event.RunStart, Host: "-", Detail: s.Name})
+	if err = n.startDNS(); err != nil {
+		return n, err
+	}
+	for _, h := range topo.Hosts {
+		if err = n.startHost(h); err != nil {
+			return n, fmt.Errorf("host %s: %w", h.Name, err)
+		}
+	}
+	return n, nil
+}
+
+// port returns the port to bind for a service.
+func (n *Network) port(svc topology.Service) int {
+	switch n.PortPlan {
+	case PortsStandard:
+		return topology.StandardPort(svc)
+	case PortsHigh:
+		return topology.StandardPort(svc) + HighPortOffset
+	}
+	return 0
+}
+
+func (n *Network) startDNS() error {
+	var rrs []dns.RR
+	for _, r := range n.Topology.Records {
+		rr, err := dns.NewRR(r.String())
+		if err != nil {
+			return fmt.Errorf("DNS record %q: %w", r.String(), err)
+		}
+		rrs = append(rrs, rr)
+	}
+	cfg := dnsd.Config{Zones: n.Topology.Zones(), Records: rrs, Logger: n.log, Observe: n.observeDNS}
+	for {
+		cfg.Addr = netip.AddrPortFrom(n.Topology.DNSAddr, uint16(n.port(topology.DNS))).String()
+		srv, err := dnsd.Start(cfg)
+		if err != nil && n.PortPlan == PortsStandard && errors.Is(err, syscall.EACCES) {
+			n.PortPlan = PortsHigh // not allowed below 1024: use the documented high-port plan
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("DNS server: %w", err)
+		}
+		n.dns = srv
+		n.closers = append(n.closers, srv.Close)
+		return nil
+	}
+}
+
+// observeDNS reports queries from outside the simulation (a student's dig);
+// the simulated hosts report their own lookups with the message they serve.
+func (n *Network) observeDNS(x dnsd.Exchange) {
+	if a := x.Client.Addr().Unmap(); a == n.Topology.ClientAddr || n.Topology.HostByAddr(a) != nil {
+		return
+	}
+	n.Bus.Publish(event.Event{Kind: event.DNSAnswer, Host: "dns", Peer: x.Client.String(),
+		QName: x.Question.Name, QType: dns.TypeToString[x.Question.Qtype], Rcode: x.RcodeName(),
+		Answer: x.AnswerLines()})
+}
+
+func (n *Network) startHost(h *topology.Host) error {
+	cert, err := n.CA.Issue([]string{h.Name}, []net.IP{net.IP(h.Addr.AsSlice())}, pki.IssueOptions{Now: n.Clock.Now()})
+	if err != nil {
+		return err
+	}
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	publish := func(e event.Event) { n.Bus.Publish(e) }
+	q := queue.New(queue.Config{Host: h, DNS: n.DNSAddrPort(), PortOf: n.PortOf, RootCAs: n.CA.Pool(),
+		Publish: publish, Now: n.Clock.Now, Logger: n.log.With("host", h.Name, "part", "queue")})
+	n.queues[h.Name] = q
+	n.closers = append(n.closers, q.Close)
+	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
+		IDs: n.IDs, Publish: publish, Enqueue: q.Enqueue, Now: n.Clock.Now,
+		Logger: n.log.With("host", h.Name, "part", "smtpd")})
+	n.closers = append(n.closers, smtpSrv.Close)
+	for _, svc := range []topology.Service{topology.SMTP, topology.Submission, topology.Submissions} {
+		if !h.Runs(svc) {
+			continue
+		}
+		l, err := n.listen(h, svc)
+		if err != nil {
+			return err
+		}
+		if err := smtpSrv.Serve(l, svc); err != nil {
+			return err
+		}
+	}
+	if !h.Mailboxes {
+		return nil
+	}
+	return n.startRetrieval(h, tlsConf, publish)
+}
+
+func (n *Network) startRetrieval(h *topology.Host, tlsConf *tls.Config, publish func(event.Event)) error {
+	pop := pop3d.New(pop3d.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,
+		Logger: n.log.With("host", h.Name, "part", "pop3d")})
+	imap := imapd.New(imapd.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,
+		Logger: n.log.With("host", h.Name, "part", "imapd")})
+	var wg sync.WaitGroup
+	n.closers = append(n.closers, func() error {
+		pop.Close()
+		imap.Close()
+		wg.Wait()
+		return nil
+	})
+	serve := map[topology.Service]func(net.Listener, bool) error{
+		topology.POP3: pop.Serve, topology.POP3S: pop.Serve, topology.IMAP: imap.Serve, topology.IMAPS: imap.Serve}
+	for _, svc := range []topology.Service{topology.POP3, topology.POP3S, topology.IMAP, topology.IMAPS} {
+		if !h.Runs(svc) {
+			continue
+		}
+		l, err := n.listen(h, svc)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func(serve func(net.Listener, bool) error, implicit bool) {
+			defer wg.Done()
+			if err := serve(l, implicit); err != nil {
+				n.log.Error("serve", "host", h.Name, "service", svc, "err", err)
+			}
+		}(serve[svc], topology.ImplicitTLS(svc))
+	}
+	return nil
+}
+
+// listen binds a host's service on the host's own address.
+func (n *Network) listen(h *topology.Host, svc topology.Service) (net.Listener, error) {
+	addr := netip.AddrPortFrom(h.Addr, uint16(n.port(svc)))
+	if n.Topology.HostByAddr(h.Addr) == nil && n.PortPlan != PortsEphemeral {
+		addr = netip.AddrPortFrom(h.Addr, 0) // hosts share one address: fixed ports would clash
+	}
+	l, err := net.Listen("tcp", addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("listen %s on %s: %w", svc, addr, err)
+	}
+	n.mu.Lock()
+	if n.ports[h.Name] == nil {
+		n.ports[h.Name] = map[topology.Service]int{}
+	}
+	n.ports[h.Name][svc] = l.Addr().(*net.TCPAddr).Port
+	n.mu.Unlock()
+	return l, nil
+}
+
+// PortOf says where a host's service really listens. The address from DNS
+// picks the host; where hosts share one address the name does.
+func (n *Network) PortOf(addr netip.Addr, name string, svc topology.Service) (netip.AddrPort, error) {
+	h := n.Topology.HostByAddr(addr)
+	if h == nil {
+		h = n.Topology.Host(name)
+	}
+	if h == nil {
+		return netip.AddrPort{}, fmt.Errorf("no simulated host at %s", addr)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p, ok := n.ports[h.Name][svc]
+	if !ok {
+		return netip.AddrPort{}, fmt.Errorf("%s does not run %s: connection refused", h.Name, svc)
+	}
+	return netip.AddrPortFrom(addr, uint16(p)), nil
+}
+
+// Port returns the real port of a host's service, 0 when it does not run it.
+func (n *Network) Port(host string, svc topology.Service) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.ports[host][svc]
+}
+
+// DNSAddrPort is where the simulated DNS server listens.
+func (n *Network) DNSAddrPort() netip.AddrPort {
+	if n.dns == nil {
+		return netip.AddrPort{}
+	}
+	return n.dns.Addr()
+}
+
+// Queue returns a host's outbound queue.
+func (n *Network) Queue(host string) *queue.Queue { return n.queues[host] }
+
+// Close stops every server and queue, in reverse order of starting, and
+// waits for all their goroutines.
+func (n *Network) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	closers := n.closers
+	n.mu.Unlock()
+	var errs []error
+	for i := len(closers) - 1; i >= 0; i-- {
+		if err := closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,75 @@
+package smtpd
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+)
+
+// messageInfo is what the events tell of a message: enough to narrate step 2
+// without showing its content.
+type messageInfo struct {
+	messageID   string
+	subject     string
+	hasDate     bool
+	attachments []string
+}
+
+// inspect reads a message's header and the names of its attachments. A
+// malformed message is not an error here: it is delivered as it came.
+func inspect(raw []byte) messageInfo {
+	var info messageInfo
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return info
+	}
+	info.messageID = strings.TrimSpace(h.Get("Message-Id"))
+	info.hasDate = h.Get("Date") != ""
+	mh := mail.Header{Header: message.Header{Header: h}}
+	if s, err := mh.Subject(); err == nil {
+		info.subject = s
+	} else {
+		info.subject = h.Get("Subject")
+	}
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		return info
+	}
+	defer mr.Close()
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		if ah, ok := p.Header.(*mail.AttachmentHeader); ok {
+			if name, err := ah.Filename(); err == nil && name != "" {
+				info.attachments = append(info.attachments, name)
+			}
+		}
+		io.Copy(io.Discard, p.Body)
+	}
+	return info
+}
+
+// completeHeaders adds Message-ID and Date when a client left them out, as a
+// submission server may (RFC 6409 §8.2, §8.3).
+func completeHeaders(raw []byte, info messageInfo, host string, now time.Time) []byte {
+	var add strings.Builder
+	if info.messageID == "" {
+		fmt.Fprintf(&add, "Message-ID: <%d.%x@%s>\r\n", now.UnixNano(), len(raw), host)
+	}
+	if !info.hasDate {
+		fmt.Fprintf(&add, "Date: %s\r\n", now.Format(time.RFC1123Z))
+	}
+	if add.Len() == 0 {
+		return raw
+	}
+	return append([]byte(add.String()), raw...)
+}

@@ -1,0 +1,29 @@
+package smtpd
+
+import "github.com/emersion/go-smtp"
+
+// Replies the servers give, named once with the RFC that defines them.
+// Enhanced status codes are from RFC 3463.
+var (
+	// RFC 4954 §6: AUTH is required before MAIL on the submission ports.
+	errAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0},
+		Message: "Authentication required"}
+	// RFC 4954 §6: wrong user name or password.
+	errBadCredentials = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8},
+		Message: "Authentication credentials invalid"}
+	// RFC 3207 §4 and RFC 4954 §4: no password over an unencrypted connection.
+	errEncryptionRequired = &smtp.SMTPError{Code: 538, EnhancedCode: smtp.EnhancedCode{5, 7, 11},
+		Message: "Encryption required for requested authentication mechanism"}
+	// RFC 5321 §3.6.2 / RFC 3463 §3.8: this server does not relay for strangers.
+	errRelayDenied = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "Relaying denied: authenticate to send to other domains"}
+	// RFC 5321 §4.2.2 / RFC 3463 §3.2: the mailbox does not exist.
+	errNoSuchUser = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+		Message: "No such user here"}
+	// RFC 5321 §4.5.3.1.8: the client sent more than the server keeps.
+	errTooManyRecipients = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3},
+		Message: "Too many recipients"}
+	// RFC 5321 §4.2.3: a transient local failure, e.g. the queue refused.
+	errLocalError = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+		Message: "Local error in processing, try again later"}
+)

@@ -1,0 +1,285 @@
+package smtpd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/topology"
+)
+
+// session is one SMTP connection. Submission sessions can authenticate; MX
+// sessions (port 25) never offer AUTH, so nobody relays through them.
+type session struct {
+	srv      *Server
+	conn     *smtp.Conn
+	svc      topology.Service
+	id       string
+	peerAddr netip.Addr
+	peerHost *topology.Host // the simulated host connecting, nil for a client
+	user     string         // authenticated address
+	authFail int
+
+	from  string
+	envID string
+	rcpts []string
+}
+
+type authSession struct{ *session }
+
+func (s *Server) newSession(c *smtp.Conn, svc topology.Service) smtp.Session {
+	ss := &session{srv: s, conn: c, svc: svc,
+		id: fmt.Sprintf("%s#%d", s.cfg.Host.Name, s.connSeq.Add(1))}
+	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
+		ss.peerAddr = ap.Addr().Unmap()
+		if s.cfg.Network != nil {
+			ss.peerHost = s.cfg.Network.HostByAddr(ss.peerAddr)
+		}
+	}
+	if svc == topology.SMTP {
+		return ss
+	}
+	return authSession{ss}
+}
+
+// fromServer reports whether the peer is another simulated mail server, in
+// which case this connection is step 5 of a relay rather than a client's
+// submission.
+func (ss *session) fromServer() bool { return ss.peerHost != nil && ss.peerHost != ss.srv.cfg.Host }
+
+func (ss *session) peerName() string {
+	if ss.peerHost != nil {
+		return ss.peerHost.Name
+	}
+	return ss.peerAddr.String()
+}
+
+func (ss *session) publish(e event.Event) {
+	e.Host = ss.srv.cfg.Host.Name
+	e.Conn = ss.id
+	e.Service = string(ss.svc)
+	if e.Peer == "" {
+		e.Peer = ss.peerName()
+	}
+	ss.srv.cfg.Publish(e)
+}
+
+// reject publishes the refusal as an event and returns it as the reply.
+func (ss *session) reject(step int, stage string, err *smtp.SMTPError, to ...string) error {
+	ss.publish(event.Event{Kind: event.SMTPReply, Step: step, Stage: stage, Msg: ss.msgFromEnvID(),
+		Code: err.Code, Enhanced: enhanced(err.EnhancedCode), Error: err.Message, From: ss.from, To: to})
+	return err
+}
+
+func enhanced(c smtp.EnhancedCode) string {
+	if c == smtp.NoEnhancedCode || c == (smtp.EnhancedCode{}) {
+		return ""
+	}
+	return fmt.Sprintf("%d.%d.%d", c[0], c[1], c[2])
+}
+
+func (ss *session) msgFromEnvID() string {
+	if ss.envID == "" || ss.srv.cfg.IDs == nil {
+		return ""
+	}
+	msg, _ := ss.srv.cfg.IDs.Lookup(ss.envID)
+	return msg
+}
+
+// AuthMechanisms offers PLAIN and LOGIN, as RFC 4954 submission servers do.
+func (as authSession) AuthMechanisms() []string { return []string{sasl.Plain, sasl.Login} }
+
+// Auth checks credentials against the mailstore's users.
+func (as authSession) Auth(mech string) (sasl.Server, error) {
+	ss := as.session
+	if _, isTLS := ss.conn.TLSConnectionState(); !isTLS {
+		return nil, ss.reject(1, "auth", errEncryptionRequired)
+	}
+	check := func(username, password string) error {
+		addr, err := ss.srv.cfg.Store.Authenticate(username, password)
+		if err != nil || !ss.ownsMailHere(addr) {
+			ss.authFail++
+			ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: username, Code: 535,
+				Enhanced: "5.7.8", Error: "authentication failed"})
+			if ss.authFail >= 3 {
+				ss.conn.Close() // RFC 4954 leaves the limit to policy; three tries like POP3/IMAP here
+			}
+			return errBadCredentials
+		}
+		ss.user = addr
+		ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: addr, Code: 235, Enhanced: "2.7.0"})
+		return nil
+	}
+	switch mech {
+	case sasl.Plain:
+		return sasl.NewPlainServer(func(identity, username, password string) error {
+			if identity != "" && !strings.EqualFold(identity, username) {
+				return errBadCredentials
+			}
+			return check(username, password)
+		}), nil
+	case sasl.Login:
+		return newLoginServer(check), nil
+	}
+	return nil, &smtp.SMTPError{Code: 504, EnhancedCode: smtp.EnhancedCode{5, 5, 4}, Message: "Unrecognized authentication type"}
+}
+
+// ownsMailHere reports whether a user may submit through this host: users of
+// the host's own domain.
+func (ss *session) ownsMailHere(addr string) bool {
+	return topology.DomainOf(addr) == ss.srv.cfg.Host.Domain.Name
+}
+
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	if ss.svc != topology.SMTP && ss.user == "" {
+		return ss.reject(1, "mail", errAuthRequired)
+	}
+	ss.from = from
+	if opts != nil {
+		ss.envID = opts.EnvelopeID
+	}
+	return nil
+}
+
+func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if len(ss.rcpts) >= ss.srv.cfg.MaxRecipients {
+		return ss.reject(2, "rcpt", errTooManyRecipients, to)
+	}
+	dom := topology.DomainOf(to)
+	if dom == ss.srv.cfg.Host.Domain.Name {
+		if ss.srv.cfg.Network.User(to) == nil {
+			return ss.reject(6, "rcpt", errNoSuchUser, to)
+		}
+	} else if ss.user == "" {
+		return ss.reject(3, "rcpt", errRelayDenied, to)
+	}
+	ss.rcpts = append(ss.rcpts, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		var smtpErr *smtp.SMTPError
+		if errors.As(err, &smtpErr) {
+			return ss.reject(2, "data", smtpErr, ss.rcpts...)
+		}
+		return err
+	}
+	return ss.accept(raw)
+}
+
+func (ss *session) Reset() {
+	ss.from, ss.envID, ss.rcpts = "", "", nil
+}
+
+func (ss *session) Logout() error { return nil }
+
+// accept files or queues a received message; it returns nil (250) only once
+// every recipient's copy is in a mailbox or in the queue.
+func (ss *session) accept(raw []byte) error {
+	cfg := ss.srv.cfg
+	now := cfg.Now()
+	info := inspect(raw)
+	submission := !ss.fromServer()
+	if submission {
+		raw = completeHeaders(raw, info, cfg.Host.Name, now)
+		info = inspect(raw)
+	}
+	msg := ss.msgFromEnvID()
+	if msg == "" && cfg.IDs != nil {
+		msg = cfg.IDs.Assign(info.messageID)
+	}
+	raw = append([]byte(ss.receivedHeader(now)), raw...)
+
+	step := 2
+	if !submission {
+		step = 5
+	}
+	ss.publish(event.Event{Kind: event.SMTPAccepted, Step: step, Msg: msg, From: ss.from, To: ss.rcpts,
+		Subject: info.subject, Size: len(raw), Attachments: info.attachments, Code: 250})
+
+	var local, remote []string
+	for _, rcpt := range ss.rcpts {
+		if topology.DomainOf(rcpt) == cfg.Host.Domain.Name {
+			local = append(local, rcpt)
+		} else {
+			remote = append(remote, rcpt)
+		}
+	}
+	if submission {
+		if len(local) > 0 {
+			ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: local, Route: "local"})
+		}
+		if len(remote) > 0 {
+			ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: remote, Route: "relay"})
+		}
+	}
+	if len(remote) > 0 && cfg.Enqueue != nil {
+		out := Outbound{Msg: msg, From: ss.from, To: remote, Data: raw, Arrived: now, EnvID: ss.envID,
+			FromHost: cfg.Host.Name}
+		if err := cfg.Enqueue(out); err != nil {
+			cfg.Logger.Error("enqueue", "conn", ss.id, "msg", msg, "err", err)
+			return ss.reject(3, "data", errLocalError, remote...)
+		}
+	}
+	for _, rcpt := range local {
+		if err := ss.deliverLocal(msg, rcpt, raw, info.subject); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ss *session) deliverLocal(msg, rcpt string, raw []byte, subject string) error {
+	cfg := ss.srv.cfg
+	d := cfg.Host.Domain
+	if !cfg.Host.Mailboxes && d.MailboxHost != nil && cfg.Enqueue != nil {
+		// A host that only relays for its domain passes mail to the host that
+		// keeps the mailboxes.
+		return cfg.Enqueue(Outbound{Msg: msg, From: ss.from, To: []string{rcpt}, Data: raw,
+			Arrived: cfg.Now(), EnvID: ss.envID, FromHost: cfg.Host.Name})
+	}
+	user := cfg.Network.User(rcpt)
+	uid, err := cfg.Store.Deliver(user.Address, "", raw, cfg.Now())
+	if err != nil {
+		cfg.Logger.Error("deliver", "conn", ss.id, "rcpt", rcpt, "err", err)
+		return ss.reject(6, "data", errLocalError, rcpt)
+	}
+	ss.publish(event.Event{Kind: event.MailboxStore, Step: 6, Msg: msg, User: user.Address,
+		To: []string{rcpt}, Folder: "INBOX", UID: uid, Subject: subject, Peer: "-"})
+	return nil
+}
+
+// receivedHeader is the trace line every hop prepends (RFC 5321 §4.4), with
+// the protocol keyword of RFC 3848.
+func (ss *session) receivedHeader(now time.Time) string {
+	proto := "ESMTP"
+	if _, ok := ss.conn.TLSConnectionState(); ok {
+		proto += "S"
+	}
+	if ss.user != "" {
+		proto += "A"
+	}
+	helo := ss.conn.Hostname()
+	if helo == "" {
+		helo = "unknown"
+	}
+	peerIP := ss.peerAddr.String()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Received: from %s (%s [%s])\r\n\tby %s with %s id %s", helo, ss.peerName(), peerIP,
+		ss.srv.cfg.Host.Name, proto, strings.ReplaceAll(ss.id, "#", "-"))
+	if len(ss.rcpts) == 1 {
+		fmt.Fprintf(&b, "\r\n\tfor <%s>", ss.rcpts[0])
+	}
+	fmt.Fprintf(&b, ";\r\n\t%s\r\n", now.Format("Mon, 02 Jan 2006 15:04:05 -0700"))
+	return b.String()
+}

@@ -1,0 +1,208 @@
+package narrate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// phrasebook holds one language's sentences, one function per event kind.
+type phrasebook struct {
+	step  string
+	kinds map[event.Kind]func(event.Event) string
+	other func(event.Event) string
+}
+
+func (p *phrasebook) sentence(e event.Event) string {
+	if f, ok := p.kinds[e.Kind]; ok {
+		return f(e)
+	}
+	return p.other(e)
+}
+
+var phrases = map[Lang]*phrasebook{English: english, Vietnamese: vietnamese}
+
+func answerText(e event.Event, none, pref string) string {
+	if e.Rcode != "" && e.Rcode != "NOERROR" {
+		return e.Rcode
+	}
+	if len(e.Answer) == 0 {
+		return none
+	}
+	var parts []string
+	for _, a := range e.Answer {
+		f := strings.Fields(a)
+		// "school.test. 300 IN MX 10 mail.school.test." → "mail.school.test (preference 10)"
+		if len(f) >= 6 && f[3] == "MX" {
+			parts = append(parts, fmt.Sprintf("%s (%s %s)", strings.TrimSuffix(f[5], "."), pref, f[4]))
+		} else if len(f) >= 5 {
+			parts = append(parts, strings.Join(f[4:], " "))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func qname(e event.Event) string { return strings.TrimSuffix(e.QName, ".") }
+
+var english = &phrasebook{
+	step: "Step",
+	kinds: map[event.Kind]func(event.Event) string{
+		event.RunStart: func(e event.Event) string { return "Scenario " + e.Detail + ": the simulated internet is up" },
+		event.ActionStart: func(e event.Event) string {
+			return fmt.Sprintf("%s writes %q to %s", e.From, e.Subject, list(e.To))
+		},
+		event.SMTPConnect: func(e event.Event) string {
+			return fmt.Sprintf("%s connects to %s on port %d (%s)", e.Host, e.Peer, e.Port, e.Service)
+		},
+		event.SMTPTLS: func(e event.Event) string {
+			return fmt.Sprintf("%s ↔ %s: connection encrypted, %s", e.Host, e.Peer, e.TLS)
+		},
+		event.SMTPAuth: func(e event.Event) string {
+			if e.Code == 235 {
+				return fmt.Sprintf("%s logs %s in (AUTH accepted, 235)", e.Host, e.User)
+			}
+			return fmt.Sprintf("%s refuses the login of %s: %s", e.Host, e.User, reply(e))
+		},
+		event.SMTPAccepted: func(e event.Event) string {
+			s := fmt.Sprintf("%s accepts %q from %s for %s (%s", e.Host, e.Subject, e.From, list(e.To), size(e.Size))
+			if len(e.Attachments) > 0 {
+				s += ", attachments: " + list(e.Attachments)
+			}
+			return s + ") — 250 OK"
+		},
+		event.RouteDecision: func(e event.Event) string {
+			if e.Route == "local" {
+				return fmt.Sprintf("%s: %s is in its own domain → local delivery, no DNS needed", e.Host, list(e.To))
+			}
+			return fmt.Sprintf("%s: %s is in another domain → relay it (queue for delivery)", e.Host, list(e.To))
+		},
+		event.DNSQuery: func(e event.Event) string {
+			return fmt.Sprintf("%s asks DNS for the %s record of %s", e.Host, e.QType, qname(e))
+		},
+		event.DNSAnswer: func(e event.Event) string {
+			return fmt.Sprintf("DNS answers %s %s → %s", qname(e), e.QType, answerText(e, "no records", "preference"))
+		},
+		event.RelayConnect: func(e event.Event) string {
+			return fmt.Sprintf("%s connects to %s on port %d to transfer the message", e.Host, e.Peer, e.Port)
+		},
+		event.SMTPTranscript: func(e event.Event) string {
+			return fmt.Sprintf("Transcript %s → %s: %d lines", e.Host, e.Peer, len(e.Transcript))
+		},
+		event.RelayDone: func(e event.Event) string {
+			return fmt.Sprintf("%s accepted the message for %s (250); %s is done with it", e.Peer, list(e.To), e.Host)
+		},
+		event.SMTPReply: func(e event.Event) string {
+			if e.Stage == "client" {
+				return fmt.Sprintf("%s gets %s from %s; the message for %s is not sent", e.Host, reply(e), e.Peer, list(e.To))
+			}
+			return fmt.Sprintf("%s refuses %s at %s: %s", e.Host, list(e.To), strings.ToUpper(e.Stage), reply(e))
+		},
+		event.QueueDeferred: func(e event.Event) string {
+			return fmt.Sprintf("%s could not deliver to %s yet (%s); the message stays in the queue", e.Host, list(e.To), e.Error)
+		},
+		event.QueueFailed: func(e event.Event) string {
+			return fmt.Sprintf("%s gives up on %s: %s", e.Host, list(e.To), reply(e))
+		},
+		event.MailboxStore: func(e event.Event) string {
+			return fmt.Sprintf("%s files the message in %s's %s (UID %d), ready for POP3/IMAP", e.Host, e.User, e.Folder, e.UID)
+		},
+		event.RetrievalFetch: func(e event.Event) string {
+			return fmt.Sprintf("%s reads the mailbox of %s over %s", e.Peer, e.User, strings.ToUpper(e.Service))
+		},
+		event.ExpectResult: func(e event.Event) string {
+			if e.Passed != nil && *e.Passed {
+				return "✔ expectation " + e.Stage + ": " + e.Detail
+			}
+			return "✘ expectation " + e.Stage + " failed: " + e.Detail
+		},
+		event.Summary: func(e event.Event) string { return fmt.Sprintf("Summary: %d message(s)", len(e.Outcomes)) },
+	},
+	other: func(e event.Event) string { return fmt.Sprintf("%s %s", e.Host, e.Kind) },
+}
+
+var vietnamese = &phrasebook{
+	step: "Bước",
+	kinds: map[event.Kind]func(event.Event) string{
+		event.RunStart: func(e event.Event) string {
+			return "Kịch bản " + e.Detail + ": mạng Internet mô phỏng đã sẵn sàng"
+		},
+		event.ActionStart: func(e event.Event) string {
+			return fmt.Sprintf("%s soạn thư %q gửi tới %s", e.From, e.Subject, list(e.To))
+		},
+		event.SMTPConnect: func(e event.Event) string {
+			return fmt.Sprintf("%s kết nối tới máy chủ SMTP %s qua cổng %d (%s)", vh(e.Host), e.Peer, e.Port, e.Service)
+		},
+		event.SMTPTLS: func(e event.Event) string {
+			return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá, %s", vh(e.Host), e.Peer, e.TLS)
+		},
+		event.SMTPAuth: func(e event.Event) string {
+			if e.Code == 235 {
+				return fmt.Sprintf("%s xác thực thành công cho %s (AUTH, 235)", e.Host, e.User)
+			}
+			return fmt.Sprintf("%s từ chối đăng nhập của %s: %s", e.Host, e.User, reply(e))
+		},
+		event.SMTPAccepted: func(e event.Event) string {
+			s := fmt.Sprintf("%s nhận thư %q từ %s gửi %s (%s", e.Host, e.Subject, e.From, list(e.To), size(e.Size))
+			if len(e.Attachments) > 0 {
+				s += ", tệp đính kèm: " + list(e.Attachments)
+			}
+			return s + ") — 250 OK"
+		},
+		event.RouteDecision: func(e event.Event) string {
+			if e.Route == "local" {
+				return fmt.Sprintf("%s: %s cùng tên miền → giao nội bộ, không cần hỏi DNS", e.Host, list(e.To))
+			}
+			return fmt.Sprintf("%s: %s khác tên miền → chuyển tiếp (email relay), đưa vào hàng đợi", e.Host, list(e.To))
+		},
+		event.DNSQuery: func(e event.Event) string {
+			return fmt.Sprintf("%s hỏi DNS bản ghi %s của %s", e.Host, e.QType, qname(e))
+		},
+		event.DNSAnswer: func(e event.Event) string {
+			return fmt.Sprintf("DNS trả lời %s %s → %s", qname(e), e.QType, answerText(e, "không có bản ghi", "ưu tiên"))
+		},
+		event.RelayConnect: func(e event.Event) string {
+			return fmt.Sprintf("%s kết nối tới máy chủ SMTP người nhận %s qua cổng %d để chuyển thư", e.Host, e.Peer, e.Port)
+		},
+		event.SMTPTranscript: func(e event.Event) string {
+			return fmt.Sprintf("Hội thoại %s → %s: %d dòng", vh(e.Host), e.Peer, len(e.Transcript))
+		},
+		event.RelayDone: func(e event.Event) string {
+			return fmt.Sprintf("%s đã nhận thư cho %s (250); %s hoàn tất việc chuyển", e.Peer, list(e.To), e.Host)
+		},
+		event.SMTPReply: func(e event.Event) string {
+			if e.Stage == "client" {
+				return fmt.Sprintf("%s nhận lỗi %s từ %s; thư tới %s không được gửi", vh(e.Host), reply(e), e.Peer, list(e.To))
+			}
+			return fmt.Sprintf("%s từ chối %s ở lệnh %s: %s", e.Host, list(e.To), strings.ToUpper(e.Stage), reply(e))
+		},
+		event.QueueDeferred: func(e event.Event) string {
+			return fmt.Sprintf("%s chưa gửi được tới %s (%s); thư nằm lại trong hàng đợi", e.Host, list(e.To), e.Error)
+		},
+		event.QueueFailed: func(e event.Event) string {
+			return fmt.Sprintf("%s bỏ cuộc với %s: %s", e.Host, list(e.To), reply(e))
+		},
+		event.MailboxStore: func(e event.Event) string {
+			return fmt.Sprintf("%s lưu thư vào hộp thư %s của %s (UID %d), sẵn sàng cho POP3/IMAP", e.Host, e.Folder, e.User, e.UID)
+		},
+		event.RetrievalFetch: func(e event.Event) string {
+			return fmt.Sprintf("%s đọc hộp thư của %s qua %s", e.Peer, e.User, strings.ToUpper(e.Service))
+		},
+		event.ExpectResult: func(e event.Event) string {
+			if e.Passed != nil && *e.Passed {
+				return "✔ kỳ vọng " + e.Stage + ": " + e.Detail
+			}
+			return "✘ kỳ vọng " + e.Stage + " không đạt: " + e.Detail
+		},
+		event.Summary: func(e event.Event) string { return fmt.Sprintf("Tổng kết: %d thư", len(e.Outcomes)) },
+	},
+	other: func(e event.Event) string { return fmt.Sprintf("%s %s", e.Host, e.Kind) },
+}
+
+// vh renders "alice's mail client" as "máy khách thư của alice".
+func vh(host string) string {
+	if name, ok := strings.CutSuffix(host, "'s mail client"); ok {
+		return "máy khách thư của " + name
+	}
+	return host
+}
