@@ -20,12 +20,13 @@ const nodeBudget = 200_000
 type decoder struct {
 	errs      ErrorList
 	pos       map[string]Position
+	failed    map[string]bool // paths whose value could not be decoded
 	budget    int
 	exhausted bool
 }
 
 func newDecoder() *decoder {
-	return &decoder{pos: map[string]Position{}, budget: nodeBudget}
+	return &decoder{pos: map[string]Position{}, failed: map[string]bool{}, budget: nodeBudget}
 }
 
 func (d *decoder) errAt(n *yaml.Node, hint, format string, args ...any) {
@@ -161,6 +162,7 @@ func (d *decoder) decode(orig *yaml.Node, v reflect.Value, path, label, noun str
 		}
 	case reflect.Struct:
 		if !isNull(n) && n.Kind != yaml.MappingNode {
+			d.failed[path] = true
 			d.errAt(orig, "", "%s: expected a mapping (key: value lines), found %s", label, describe(n))
 			return
 		}
@@ -174,6 +176,7 @@ func (d *decoder) decode(orig *yaml.Node, v reflect.Value, path, label, noun str
 			if n.Kind == yaml.ScalarNode {
 				hint = fmt.Sprintf("write a list: %s: [%s]", label, n.Value)
 			}
+			d.failed[path] = true
 			d.errAt(orig, hint, "%s: expected a list, found %s", label, describe(n))
 			return
 		}
@@ -190,18 +193,20 @@ func (d *decoder) decode(orig *yaml.Node, v reflect.Value, path, label, noun str
 		}
 		v.Set(s)
 	default:
-		d.scalar(n, orig, v, label)
+		if !d.scalar(n, orig, v, label) {
+			d.failed[path] = true
+		}
 	}
 }
 
-// scalar fills a string, integer or boolean.
-func (d *decoder) scalar(n, orig *yaml.Node, v reflect.Value, label string) {
+// scalar fills a string, integer or boolean; false when it reported an error.
+func (d *decoder) scalar(n, orig *yaml.Node, v reflect.Value, label string) bool {
 	if n.Kind != yaml.ScalarNode {
 		d.errAt(orig, "", "%s: expected %s, found %s", label, kindWord(v.Kind()), describe(n))
-		return
+		return false
 	}
 	if isNull(n) {
-		return
+		return true
 	}
 	tag := n.ShortTag()
 	switch v.Kind() {
@@ -215,17 +220,18 @@ func (d *decoder) scalar(n, orig *yaml.Node, v reflect.Value, label string) {
 				hint = "remove the quotes"
 			}
 			d.errAt(orig, hint, "%s: %s is not a whole number", label, strconv.Quote(n.Value))
-			return
+			return false
 		}
 		v.SetInt(i)
 	case reflect.Bool:
 		var b bool
 		if tag != "!!bool" || n.Decode(&b) != nil {
 			d.errAt(orig, "write true or false", "%s: %s is not a boolean", label, strconv.Quote(n.Value))
-			return
+			return false
 		}
 		v.SetBool(b)
 	}
+	return true
 }
 
 func kindWord(k reflect.Kind) string {

@@ -184,6 +184,15 @@ func didYouMean(word string, candidates []string) string {
 	return ""
 }
 
+// didYouMeanName is didYouMean for names from the scenario (addresses,
+// hosts, message ids), which read better unquoted.
+func didYouMeanName(word string, candidates []string) string {
+	if s := suggest(word, candidates); s != "" {
+		return fmt.Sprintf("did you mean %s?", s)
+	}
+	return ""
+}
+
 // quoteList renders names as "a, b or c".
 func quoteList(names []string, conj string) string {
 	switch len(names) {

@@ -93,6 +93,15 @@ func localPartProblem(s string) string {
 // parseAddress checks a bare address such as bob@school.test and returns it
 // with its domain in lower case, or explains the problem.
 func parseAddress(s string) (addr, problem, hint string) {
+	if !strings.Contains(s, "@") {
+		return "", fmt.Sprintf("%q is not an email address: it has no @", s), "an address looks like bob@school.test"
+	}
+	// net/mail's message for a bad domain is "missing '@'": check it first.
+	if at := strings.LastIndexByte(s, '@'); at > 0 && !strings.ContainsAny(s, "<>\"") {
+		if p := hostnameProblem(s[at+1:]); p != "" {
+			return "", fmt.Sprintf("address %s has a bad domain: %s", s, p), ""
+		}
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
 		return "", fmt.Sprintf("%q is not an email address: %s", s, strings.TrimPrefix(err.Error(), "mail: ")), ""

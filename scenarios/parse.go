@@ -41,7 +41,10 @@ func Parse(file string, src []byte) (*Scenario, error) {
 		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	}
 	applyDefaults(s)
-	errs = append(d.errs, validate(s)...)
+	errs = d.errs
+	if !d.exhausted { // a cut-off tree is half empty: its checks would only add noise
+		errs = append(errs, validate(s, d.failed)...)
+	}
 	if len(errs) > 0 {
 		return nil, finish(errs, file, src)
 	}
@@ -143,20 +146,23 @@ func syntaxErrors(err error, src []byte) ErrorList {
 		msg = m[2]
 		if m[1] != "" {
 			line, _ = strconv.Atoi(m[1])
+			// yaml.v3 counts lines from 0 in parser (not scanner) errors
+			if strings.HasPrefix(msg, "did not find expected") {
+				line++
+			}
 		}
 	}
 	lines := strings.Split(string(src), "\n")
 	var tabs ErrorList
 	for i, l := range lines {
-		if i+1 > line+1 {
-			break
-		}
 		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
 		if c := strings.IndexByte(indent, '\t'); c >= 0 {
 			tabs = append(tabs, &Error{Line: i + 1, Column: c + 1, Msg: "tab character in indentation", Hint: "YAML indents with spaces only"})
 		}
 	}
-	if len(tabs) > 0 {
+	// A tab at or just before the failure is the likely cause: report
+	// every indenting tab, since each would fail in turn.
+	if len(tabs) > 0 && tabs[0].Line <= line+1 {
 		return tabs
 	}
 	col := 1

@@ -49,7 +49,8 @@ var typeRules = map[string]map[string]any{
 // from the Go types: every mapping closed to unknown fields, required fields
 // listed, enumerated fields enumerated, and each field described by its doc
 // comment. Editors use it to complete and check scenario files as they are
-// typed; it is advice, and Parse remains the judge.
+// typed. It is advice, and Parse remains the judge: the schema is a little
+// stricter, rejecting an empty value ("wait:") that Parse reads as unset.
 func Schema() []byte {
 	defs := map[string]any{}
 	root := structSchema(reflect.TypeFor[Scenario](), defs)

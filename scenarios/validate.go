@@ -14,8 +14,9 @@ import (
 // so one run lists every problem. Values a decoding error already reported
 // (empty required fields) are skipped rather than reported twice.
 type validator struct {
-	s    *Scenario
-	errs ErrorList
+	s      *Scenario
+	errs   ErrorList
+	failed map[string]bool // paths the decoder already reported
 
 	users     map[string]UserRef // lower-case address -> user
 	userAddrs []string
@@ -25,8 +26,8 @@ type validator struct {
 	idList    []string
 }
 
-func validate(s *Scenario) ErrorList {
-	v := &validator{s: s, users: map[string]UserRef{}, hosts: map[string]string{}, ids: map[string]int{}}
+func validate(s *Scenario, failed map[string]bool) ErrorList {
+	v := &validator{s: s, failed: failed, users: map[string]UserRef{}, hosts: map[string]string{}, ids: map[string]int{}}
 	v.scenario()
 	v.domains()
 	v.actions()
@@ -129,6 +130,9 @@ func (v *validator) domainHosts(p string, d Domain) {
 	mailboxes, mx := false, false
 	for j, h := range d.Hosts {
 		hp := fmt.Sprintf("%s.hosts[%d]", p, j)
+		// a value that did not decode may have been meant to satisfy the rules
+		mx = mx || v.failed[hp+".mx"]
+		mailboxes = mailboxes || v.failed[hp+".mailboxes"]
 		if h.Mailboxes != nil && *h.Mailboxes {
 			mailboxes = true
 		}
@@ -203,9 +207,6 @@ func (v *validator) records(p string, d Domain) {
 		if r.TTL < 0 || r.TTL > 1<<31-1 {
 			v.at(rp+".ttl", "", "ttl %d is out of range (0 to 2147483647 seconds)", r.TTL)
 		}
-		if r.Preference != 0 && r.Type != "MX" && r.Type != "" {
-			v.at(rp+".preference", "", "preference applies only to MX records, not %s", r.Type)
-		}
 		if r.Type == "" {
 			continue
 		}
@@ -213,9 +214,12 @@ func (v *validator) records(p string, d Domain) {
 			v.at(rp+".type", oneOfHint(r.Type, RecordTypes), "unknown record type %q", r.Type)
 			continue
 		}
+		if r.Preference != 0 && r.Type != "MX" {
+			v.at(rp+".preference", "", "preference applies only to MX records, not %s", r.Type)
+		}
 		if r.Type == "MX" {
 			switch {
-			case !v.explicit(rp + ".preference"):
+			case !v.explicit(rp+".preference") && !v.failed[rp+".preference"]:
 				v.at(rp, "add a preference, e.g. preference: 10", "an MX record needs a preference")
 			case r.Preference < 0 || r.Preference > 65535:
 				v.at(rp+".preference", "", "preference %d is out of range (0 to 65535)", r.Preference)

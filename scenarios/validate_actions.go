@@ -36,7 +36,7 @@ func (v *validator) user(path, s, why string) {
 	if _, ok := v.users[strings.ToLower(addr)]; ok {
 		return
 	}
-	hint := didYouMean(addr, v.userAddrs)
+	hint := didYouMeanName(addr, v.userAddrs)
 	if hint == "" {
 		hint = why
 	}
@@ -71,7 +71,7 @@ func (v *validator) actions() {
 }
 
 func (v *validator) send(p string, a *Send) {
-	if a.From != "" {
+	if a.From != "" && !v.failed[p+".auth"] {
 		if *a.Auth {
 			v.user(p+".from", a.From, "a sender that authenticates must be a user of a domain above; or set auth: false")
 		} else {
@@ -87,7 +87,7 @@ func (v *validator) send(p string, a *Send) {
 		}
 	}
 	if !slices.Contains(Ports, a.Port) {
-		v.at(p+".port", "use 587 (submission), 465 (submissions) or 25 (smtp)", "port %d is not an SMTP port the simulator serves", a.Port)
+		v.at(p+".port", "use 587 for submission, 465 for submissions or 25 for smtp", "port %d is not an SMTP port the simulator serves", a.Port)
 	}
 	if !slices.Contains(TLSModes, a.TLS) {
 		v.at(p+".tls", oneOfHint(a.TLS, TLSModes), "unknown tls mode %q", a.TLS)
@@ -104,7 +104,11 @@ func (v *validator) send(p string, a *Send) {
 	}
 	if a.Server != "" {
 		if _, ok := v.hosts[strings.ToLower(a.Server)]; !ok {
-			v.at(p+".server", oneOfHint(a.Server, v.hostNames), "unknown server %s", a.Server)
+			hint := didYouMeanName(a.Server, v.hostNames)
+			if hint == "" {
+				hint = "servers are the hosts of the domains above, or mail.<domain> for a domain without hosts"
+			}
+			v.at(p+".server", hint, "unknown server %s", a.Server)
 		}
 	}
 	for j, at := range a.Attachments {
@@ -120,8 +124,10 @@ func (v *validator) attachment(p string, at Attachment) {
 		v.at(p+".content_type", "e.g. application/pdf", "%q is not a MIME type", at.ContentType)
 	}
 	switch {
-	case at.Size < 0 || at.Size > MaxAttachmentSize:
-		v.at(p+".size", "", "size %d is out of range (1 to %d bytes)", at.Size, MaxAttachmentSize)
+	case at.Size < 0:
+		v.at(p+".size", "", "size %d cannot be negative", at.Size)
+	case at.Size > MaxAttachmentSize:
+		v.at(p+".size", "", "size %d is too large (at most %d bytes)", at.Size, MaxAttachmentSize)
 	case at.Content != "" && v.explicit(p+".size"):
 		v.at(p+".size", "remove size, or remove content to attach generated data", "size applies only when content is empty")
 	}
@@ -135,7 +141,7 @@ func (v *validator) wait(p string, w *Wait, sent []string) {
 		case v.idKnownLater(id):
 			v.at(mp, "move the wait after that send", "message %s is sent after this wait", id)
 		default:
-			v.at(mp, oneOfHint(id, sent), "unknown message id %s", id)
+			v.at(mp, idHint(id, sent), "unknown message id %s", id)
 		}
 	}
 	d, err := time.ParseDuration(w.Timeout)
@@ -159,13 +165,19 @@ func (v *validator) idKnownLater(id string) bool {
 
 func (v *validator) messageID(path, id string) {
 	if _, ok := v.ids[id]; !ok {
-		hint := didYouMean(id, v.idList)
-		if hint == "" && len(v.idList) > 0 {
-			hint = "the send ids are " + quoteList(v.idList, "and")
-		} else if hint == "" {
-			hint = "there is no send action"
-		}
-		v.at(path, hint, "unknown message id %s", id)
+		v.at(path, idHint(id, v.idList), "unknown message id %s", id)
+	}
+}
+
+// idHint suggests a close message id, else lists the known ones.
+func idHint(id string, ids []string) string {
+	switch h := didYouMeanName(id, ids); {
+	case h != "":
+		return h
+	case len(ids) == 0:
+		return "no message is sent before this point"
+	default:
+		return "the send ids are " + quoteList(ids, "and")
 	}
 }
 
@@ -225,6 +237,9 @@ func (v *validator) delivered(p string, d *Delivered, not bool) {
 func (v *validator) reply(p string, r *ReplyExpectation) {
 	if r.Message != "" {
 		v.messageID(p+".message", r.Message)
+	}
+	if !v.explicit(p+".code") {
+		return // reported as missing, or as not a number
 	}
 	if r.Code < 200 || r.Code > 599 {
 		v.at(p+".code", "reply codes run from 200 to 599, e.g. 550", "%d is not an SMTP reply code", r.Code)

@@ -230,7 +230,7 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 	}
 	if state, ok := c.TLSConnectionState(); ok {
 		n.Bus.Publish(event.Event{Kind: event.SMTPTLS, Step: 1, Msg: s.ID, Host: clientName(s.From),
-			Peer: sub.host.Name, Port: sub.port, TLS: tls.VersionName(state.Version) + ", certificate verified"})
+			Peer: sub.host.Name, Port: sub.port, TLS: tls.VersionName(state.Version)})
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,6 +25,11 @@ type upOptions struct {
 	lang          string
 	quiet         bool
 	highPorts     bool
+
+	// prefix and ready let tests use their own address range and learn
+	// when the network is up; users get topology.UpPrefix.
+	prefix netip.Prefix
+	ready  func(endpoints, string)
 }
 
 func newUpCommand() *cobra.Command {
@@ -71,7 +77,11 @@ func upScenario(ctx context.Context, stdout io.Writer, arg string, o upOptions) 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opts := sim.Options{Prefix: topology.UpPrefix, Ports: sim.PortsStandard, Narrate: narrate.Func(lang)}
+	prefix := topology.UpPrefix
+	if o.prefix.IsValid() {
+		prefix = o.prefix
+	}
+	opts := sim.Options{Prefix: prefix, Ports: sim.PortsStandard, Narrate: narrate.Func(lang)}
 	if o.highPorts {
 		opts.Ports = sim.PortsHigh
 	}
@@ -110,6 +120,9 @@ func upScenario(ctx context.Context, stdout io.Writer, arg string, o upOptions) 
 		fmt.Fprintln(stdout, "mailflow: actions:", err)
 	}
 	fmt.Fprintln(stdout, "\nServers are up. Press Ctrl-C to stop.")
+	if o.ready != nil {
+		o.ready(ep, caFile)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nStopping.")
 	return nil

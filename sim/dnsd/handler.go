@@ -1,6 +1,7 @@
 package dnsd
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -36,8 +37,10 @@ func (h *handler) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			h.log.Debug("dns reply not sent", "client", x.Client, "proto", proto, "err", err)
 		}
 	}
-	h.log.Debug("dns exchange", "client", x.Client, "proto", proto, "question", x.QuestionText(),
-		"rcode", x.RcodeName(), "answers", len(x.Answer), "fault", x.Fault)
+	if h.log.Enabled(context.Background(), slog.LevelDebug) {
+		h.log.Debug("dns exchange", "client", x.Client, "proto", proto, "question", x.QuestionText(),
+			"rcode", x.RcodeName(), "answers", len(x.Answer), "fault", x.Fault)
+	}
 	if h.observe != nil {
 		h.observe(x)
 	}

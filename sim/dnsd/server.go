@@ -42,13 +42,15 @@ type Config struct {
 	// (ns1.<zone>, hostmaster.<zone>, serial 1, minimum TTL 300).
 	Records []dns.RR
 	// Observe, if set, is called once per answered (or fault-dropped)
-	// query, from the serving goroutine: keep it quick. Close waits for
-	// calls in progress.
+	// query, from the serving goroutines (possibly at once): keep it quick.
+	// Close waits for calls in progress.
 	Observe func(Exchange)
 	// Logger receives debug lines per exchange; nil discards.
 	Logger *slog.Logger
-	// Faults, if set, is consulted for every question; a non-nil, non-zero
-	// Fault replaces the normal answer.
+	// Faults, if set, is consulted for every question (its Name spelled as
+	// the client sent it: compare with dns.CanonicalName); a non-nil,
+	// non-zero Fault replaces the normal answer. It may be called from
+	// several goroutines at once.
 	Faults func(q dns.Question) *Fault
 }
 

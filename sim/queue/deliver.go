@@ -193,8 +193,11 @@ func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []strin
 	}
 	defer c.Close()
 	if state, ok := c.TLSConnectionState(); ok {
-		q.publish(event.Event{Kind: event.SMTPTLS, Step: 5, Msg: e.Msg, Peer: mxName,
-			TLS: describeTLS(state, *verified)})
+		te := event.Event{Kind: event.SMTPTLS, Step: 5, Msg: e.Msg, Peer: mxName, TLS: tls.VersionName(state.Version)}
+		if *verified != nil {
+			te.Error = "certificate not verified: " + (*verified).Error()
+		}
+		q.publish(te)
 	}
 	if err := q.send(c, e, rcpts); err != nil {
 		return asDeliveryError(err, mxName)

@@ -25,14 +25,6 @@ func verifyChain(cs tls.ConnectionState, name string, roots *x509.CertPool, now 
 	return err
 }
 
-func describeTLS(cs tls.ConnectionState, verifyErr error) string {
-	s := tls.VersionName(cs.Version)
-	if verifyErr != nil {
-		return s + ", certificate NOT verified: " + verifyErr.Error()
-	}
-	return s + ", certificate verified"
-}
-
 func asDeliveryError(err error, peer string) error {
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {

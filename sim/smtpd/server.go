@@ -106,13 +106,14 @@ func (s *Server) Serve(l net.Listener, svc topology.Service) error {
 	default:
 		return fmt.Errorf("smtpd: cannot serve %s", svc)
 	}
+	l = netutil.LimitListener(l, s.cfg.MaxConns)
 	if svc == topology.Submissions {
 		if s.cfg.TLSConfig == nil {
 			return errors.New("smtpd: submissions needs a TLS config")
 		}
+		// TLS outermost: go-smtp recognises a TLS connection by its type.
 		l = tls.NewListener(l, s.cfg.TLSConfig)
 	}
-	l = netutil.LimitListener(l, s.cfg.MaxConns)
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return s.newSession(c, svc), nil
 	}))

@@ -56,7 +56,10 @@ var english = &phrasebook{
 			return fmt.Sprintf("%s connects to %s on port %d (%s)", e.Host, e.Peer, e.Port, e.Service)
 		},
 		event.SMTPTLS: func(e event.Event) string {
-			return fmt.Sprintf("%s ↔ %s: connection encrypted, %s", e.Host, e.Peer, e.TLS)
+			if e.Error != "" {
+				return fmt.Sprintf("%s ↔ %s: connection encrypted (%s) but %s", e.Host, e.Peer, e.TLS, e.Error)
+			}
+			return fmt.Sprintf("%s ↔ %s: connection encrypted (%s), certificate verified", e.Host, e.Peer, e.TLS)
 		},
 		event.SMTPAuth: func(e event.Event) string {
 			if e.Code == 235 {
@@ -134,7 +137,10 @@ var vietnamese = &phrasebook{
 			return fmt.Sprintf("%s kết nối tới máy chủ SMTP %s qua cổng %d (%s)", vh(e.Host), e.Peer, e.Port, e.Service)
 		},
 		event.SMTPTLS: func(e event.Event) string {
-			return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá, %s", vh(e.Host), e.Peer, e.TLS)
+			if e.Error != "" {
+				return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá (%s) nhưng chứng chỉ không hợp lệ: %s", vh(e.Host), e.Peer, e.TLS, e.Error)
+			}
+			return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá (%s), chứng chỉ hợp lệ", vh(e.Host), e.Peer, e.TLS)
 		},
 		event.SMTPAuth: func(e event.Event) string {
 			if e.Code == 235 {

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// The CLI is tested as a user meets it: scripts in testdata/script run the
+// real command (in-process, by testscript) and check its output and exit
+// status.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"mailflow": func() { os.Exit(execute(os.Args[1:])) },
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+}

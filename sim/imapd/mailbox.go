@@ -1,0 +1,245 @@
+package imapd
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/mailflow/mailflow/sim/mailstore"
+)
+
+// hub keeps one mailbox per selected folder, shared by every session that
+// selected it.
+type hub struct {
+	store *mailstore.Store
+	wg    *sync.WaitGroup
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	boxes map[string]*mailbox
+}
+
+func newHub(store *mailstore.Store, wg *sync.WaitGroup, log *slog.Logger) *hub {
+	return &hub{store: store, wg: wg, log: log, boxes: make(map[string]*mailbox)}
+}
+
+func boxKey(user, folder string) string { return strings.ToLower(user) + "\x00" + folder }
+
+// mailbox is what the sessions that selected one folder share: the message
+// order they agree on (index i is server sequence number i+1) and the
+// imapserver tracker that queues EXISTS, EXPUNGE and FETCH FLAGS updates to
+// each of them. The store stays the only copy of the messages; sync brings
+// the order up to date with it.
+type mailbox struct {
+	hub     *hub
+	key     string
+	user    string
+	name    string // canonical folder name
+	tracker *imapserver.MailboxTracker
+	quit    chan struct{}
+	stop    func() // ends the store watch
+
+	refs int // guarded by hub.mu
+
+	// mu guards the fields below, and every call that queues tracker
+	// updates or maps sequence numbers: the tracker needs them serialised.
+	mu      sync.Mutex
+	uids    []uint32
+	flags   map[uint32]string // flagKey per UID, to notice changes
+	waiters map[chan struct{}]struct{}
+}
+
+// open returns the shared mailbox of a folder, starting to watch the store
+// when it is the first session to select it. Call release when done.
+func (h *hub) open(user, folder string) (*mailbox, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	info, err := h.store.Info(user, folder)
+	if err != nil {
+		return nil, err
+	}
+	key := boxKey(user, info.Name)
+	if mb, ok := h.boxes[key]; ok {
+		mb.refs++
+		return mb, nil
+	}
+	// Watch before reading so no change falls between the two.
+	changes, stop, err := h.store.Watch(user, info.Name)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := h.store.Messages(user, info.Name)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	mb := &mailbox{
+		hub: h, key: key, user: user, name: info.Name, refs: 1,
+		tracker: imapserver.NewMailboxTracker(uint32(len(msgs))),
+		quit:    make(chan struct{}), stop: stop,
+		flags: make(map[uint32]string, len(msgs)), waiters: make(map[chan struct{}]struct{}),
+	}
+	for _, m := range msgs {
+		mb.uids = append(mb.uids, m.UID)
+		mb.flags[m.UID] = flagKey(m.Flags)
+	}
+	h.boxes[key] = mb
+	h.wg.Add(1)
+	go mb.watch(changes)
+	return mb, nil
+}
+
+func (h *hub) release(mb *mailbox) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	mb.refs--
+	if mb.refs == 0 {
+		delete(h.boxes, mb.key)
+		mb.stop()
+		close(mb.quit)
+	}
+}
+
+// inUse reports whether some session has the folder selected.
+func (h *hub) inUse(user, folder string) bool {
+	info, err := h.store.Info(user, folder)
+	if err != nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.boxes[boxKey(user, info.Name)]
+	return ok
+}
+
+// watch syncs whenever the store changes the folder, so idling clients
+// hear of new and vanished messages without asking.
+func (mb *mailbox) watch(changes <-chan mailstore.Change) {
+	defer mb.hub.wg.Done()
+	for {
+		select {
+		case <-mb.quit:
+			return
+		case <-changes:
+		}
+		for drained := false; !drained; { // one sync covers a burst
+			select {
+			case <-changes:
+			default:
+				drained = true
+			}
+		}
+		mb.mu.Lock()
+		if _, err := mb.syncLocked(nil); err != nil {
+			mb.hub.log.Debug("mailbox sync failed", "folder", mb.name, "err", err)
+		}
+		mb.mu.Unlock()
+	}
+}
+
+// syncLocked reads the folder and queues to the sessions what changed since
+// the last sync: EXPUNGE for messages gone, FETCH FLAGS for changed flags
+// (not to source, which answers its own STORE), EXISTS for new messages.
+// It returns the messages, aligned with mb.uids: msgs[i] is sequence
+// number i+1.
+func (mb *mailbox) syncLocked(source *imapserver.SessionTracker) ([]mailstore.Message, error) {
+	msgs, err := mb.hub.store.Messages(mb.user, mb.name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", mb.name, err)
+	}
+	present := make(map[uint32]int, len(msgs))
+	for i, m := range msgs {
+		present[m.UID] = i
+	}
+	changed := false
+	// From the end, so the sequence numbers still to expunge hold.
+	for i := len(mb.uids) - 1; i >= 0; i-- {
+		if _, ok := present[mb.uids[i]]; !ok {
+			mb.tracker.QueueExpunge(uint32(i + 1))
+			delete(mb.flags, mb.uids[i])
+			mb.uids = slices.Delete(mb.uids, i, i+1)
+			changed = true
+		}
+	}
+	for i, uid := range mb.uids {
+		m := msgs[present[uid]]
+		if k := flagKey(m.Flags); k != mb.flags[uid] {
+			mb.flags[uid] = k
+			mb.tracker.QueueMessageFlags(uint32(i+1), imap.UID(uid), imapFlags(m.Flags), source)
+			changed = true
+		}
+	}
+	if n := len(mb.uids); len(msgs) > n {
+		for _, m := range msgs { // in UID order: new messages come last
+			if _, known := mb.flags[m.UID]; !known {
+				mb.uids = append(mb.uids, m.UID)
+				mb.flags[m.UID] = flagKey(m.Flags)
+			}
+		}
+		mb.tracker.QueueNumMessages(uint32(len(mb.uids)))
+		changed = true
+	}
+	if changed {
+		for w := range mb.waiters {
+			select {
+			case w <- struct{}{}:
+			default:
+			}
+		}
+	}
+	aligned := make([]mailstore.Message, len(mb.uids))
+	for i, uid := range mb.uids {
+		aligned[i] = msgs[present[uid]]
+	}
+	return aligned, nil
+}
+
+// flagKey is a canonical form of a flag list, for comparison.
+func flagKey(flags []string) string {
+	k := make([]string, len(flags))
+	for i, f := range flags {
+		k[i] = strings.ToLower(f)
+	}
+	sort.Strings(k)
+	return strings.Join(k, " ")
+}
+
+var systemFlags = []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft}
+
+// imapFlags converts stored flags, giving system flags their usual case.
+func imapFlags(flags []string) []imap.Flag {
+	out := make([]imap.Flag, 0, len(flags))
+	for _, f := range flags {
+		out = append(out, canonicalFlag(f))
+	}
+	return out
+}
+
+func canonicalFlag(f string) imap.Flag {
+	for _, sf := range systemFlags {
+		if strings.EqualFold(f, string(sf)) {
+			return sf
+		}
+	}
+	return imap.Flag(f)
+}
+
+// storeFlags keeps the flags a client may set: the system flags but
+// \Recent, and keywords.
+func storeFlags(flags []imap.Flag) []string {
+	var out []string
+	for _, f := range flags {
+		cf := canonicalFlag(string(f))
+		if strings.HasPrefix(string(cf), `\`) && !slices.Contains(systemFlags, cf) {
+			continue
+		}
+		out = append(out, string(cf))
+	}
+	return out
+}

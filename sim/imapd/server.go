@@ -1,0 +1,290 @@
+// Package imapd is the simulated IMAP server, built on go-imap's
+// imapserver. It keeps no messages of its own: every command reads and
+// changes the shared mailstore, the same one POP3 serves, and a message
+// delivered while a client idles is announced at once (IDLE, RFC 2177).
+package imapd
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/mailstore"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultReadTimeout = 60 * time.Second
+	DefaultMaxConns    = 100
+	// maxAppend caps one APPEND (advertised as APPENDLIMIT).
+	maxAppend = 25 << 20
+	// libCommandTimeout is imapserver's wait for a command line before
+	// login and for the rest of a command; ReadTimeout replaces it.
+	libCommandTimeout = 30 * time.Second
+)
+
+// Config configures a Server.
+type Config struct {
+	Host      string // simulated host name, shown in events
+	Store     *mailstore.Store
+	TLSConfig *tls.Config      // STARTTLS is offered and port 993 works only when set
+	Publish   func(event.Event) // nil: no events
+	Logger    *slog.Logger      // nil: discard
+	// ReadTimeout bounds the wait for a command before login and for the
+	// rest of a started command. Once logged in, a client may stay silent
+	// for 35 minutes: RFC 3501 §5.4 asks for at least 30, and IDLE relies on it.
+	ReadTimeout time.Duration
+	// MaxConns caps concurrent connections over all listeners.
+	MaxConns int
+	// Now is the clock stamping APPENDed messages that carry no date; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Server is an IMAP server over a mailstore. One Server may serve several
+// listeners (143 and 993).
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	imap *imapserver.Server
+	hub  *hub
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[*conn]struct{}
+	nextID int
+	wg     sync.WaitGroup // connections until their session ended, and mailbox watchers
+}
+
+// New returns a server; call Serve to start it.
+func New(cfg Config) *Server {
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{cfg: cfg, log: log.With("service", "imap", "host", cfg.Host), conns: make(map[*conn]struct{})}
+	s.hub = newHub(cfg.Store, &s.wg, s.log)
+	s.imap = imapserver.New(&imapserver.Options{
+		NewSession: s.newSession,
+		Caps: imap.CapSet{
+			imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {},
+			imap.CapNamespace: {}, imap.CapUIDPlus: {}, imap.CapMove: {},
+			imap.CapESearch: {}, imap.CapSearchRes: {}, imap.CapListStatus: {},
+			imap.CapStatusSize: {}, imap.CapSpecialUse: {},
+		},
+		Logger:    logAdapter{s.log},
+		TLSConfig: cfg.TLSConfig,
+		// Students log in with curl imap:// in the clear; the event says so.
+		InsecureAuth: true,
+	})
+	return s
+}
+
+// Serve accepts connections on l until Close. With implicitTLS every
+// connection starts with a TLS handshake (imaps, port 993). It returns nil
+// after Close.
+func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
+	if implicitTLS && s.cfg.TLSConfig == nil {
+		return errors.New("imapd: implicit TLS needs Config.TLSConfig")
+	}
+	if s.isClosed() {
+		return nil
+	}
+	tl := &listener{Listener: l, srv: s, service: "imap"}
+	if a, ok := l.Addr().(*net.TCPAddr); ok {
+		tl.port = a.Port
+	}
+	var ln net.Listener = tl
+	if implicitTLS {
+		tl.service = "imaps"
+		ln = tls.NewListener(tl, s.cfg.TLSConfig)
+	}
+	err := s.imap.Serve(ln)
+	if s.isClosed() {
+		l.Close() // Close may have come before imapserver knew l
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("imapd: %w", err)
+	}
+	return nil
+}
+
+// Close stops every listener and connection and waits for their goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	err := s.imap.Close()
+	if err != nil && errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	// imapserver closes the connections it registered; a connection
+	// accepted a moment before may not be registered yet.
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Conn.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	if err != nil {
+		return fmt.Errorf("imapd: close: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+func (s *Server) publish(e event.Event) {
+	if s.cfg.Publish != nil {
+		s.cfg.Publish(e)
+	}
+}
+
+// listener counts connections and refuses those over MaxConns.
+type listener struct {
+	net.Listener
+	srv     *Server
+	service string
+	port    int
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if tc := l.srv.track(c, l.service, l.port); tc != nil {
+			return tc, nil
+		}
+	}
+}
+
+func (s *Server) track(c net.Conn, service string, port int) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		c.Close()
+		return nil
+	}
+	if len(s.conns) >= s.cfg.MaxConns {
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(c, "* BYE Too many connections, try later\r\n")
+		c.Close()
+		s.log.Warn("connection refused: too many connections", "max", s.cfg.MaxConns)
+		return nil
+	}
+	s.nextID++
+	tc := &conn{Conn: c, srv: s, id: fmt.Sprintf("imap-%d", s.nextID), service: service, port: port}
+	s.conns[tc] = struct{}{}
+	s.wg.Add(1)
+	return tc
+}
+
+// conn is an accepted connection. imapserver runs each connection in a
+// goroutine of its own that it does not let us wait for; the connection
+// counts as gone once its session has ended and the socket is closed, the
+// last two things that goroutine does.
+type conn struct {
+	net.Conn
+	srv     *Server
+	id      string
+	service string
+	port    int
+
+	mu           sync.Mutex
+	closed       bool
+	sessionEnded bool
+	done         bool
+}
+
+// SetReadDeadline puts ReadTimeout in place of imapserver's 30-second
+// command timeout; its longer timeouts (logged in, literals) are kept.
+func (c *conn) SetReadDeadline(t time.Time) error {
+	if !t.IsZero() && time.Until(t) <= libCommandTimeout {
+		t = time.Now().Add(c.srv.cfg.ReadTimeout)
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *conn) Close() error {
+	err := c.Conn.Close()
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.maybeDone()
+	return err
+}
+
+func (c *conn) endSession() {
+	c.mu.Lock()
+	c.sessionEnded = true
+	c.mu.Unlock()
+	c.maybeDone()
+}
+
+func (c *conn) maybeDone() {
+	c.mu.Lock()
+	finished := c.closed && c.sessionEnded && !c.done
+	if finished {
+		c.done = true
+	}
+	c.mu.Unlock()
+	if finished {
+		c.srv.mu.Lock()
+		delete(c.srv.conns, c)
+		c.srv.mu.Unlock()
+		c.srv.wg.Done()
+	}
+}
+
+// trackedConn finds our conn under what imapserver holds: itself, or a
+// *tls.Conn wrapping it (port 993).
+func trackedConn(nc net.Conn) *conn {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	c, _ := nc.(*conn)
+	return c
+}
+
+// logAdapter turns imapserver's Printf logging into slog; a client going
+// away is routine, anything else deserves a warning.
+type logAdapter struct{ log *slog.Logger }
+
+func (a logAdapter) Printf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if strings.HasPrefix(msg, "failed to read command") {
+		a.log.Debug(msg)
+		return
+	}
+	a.log.Warn(msg)
+}
