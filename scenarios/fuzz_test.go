@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"fmt"
 	"time"
 )
 
@@ -28,6 +29,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		st := time.Now()
+		tm := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("hang on %q", src)) })
+		defer tm.Stop()
 		s, err := Parse("fuzz.yaml", src)
 		if time.Since(st) > time.Second {
 			t.Fatalf("slow: %v", time.Since(st))

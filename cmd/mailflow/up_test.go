@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"net"
 	"net/netip"
 	"net/smtp"
 	"os"
@@ -102,7 +103,11 @@ func TestUpPrintsEndpointsThatWork(t *testing.T) {
 			alice = h
 		}
 	}
-	c, err := smtp.Dial(alice.Address + ":" + strconv.Itoa(alice.Ports["submission"]))
+	conn, err := net.Dial("tcp", alice.Address+":"+strconv.Itoa(alice.Ports["submission"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.NewClient(conn, alice.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

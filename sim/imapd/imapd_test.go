@@ -207,7 +207,7 @@ func TestLoginListSelectFetch(t *testing.T) {
 	}
 	events := ts.stop(t)
 	if len(events) != 1 || events[0].Kind != event.RetrievalFetch || events[0].User != alice ||
-		events[0].Service != "imap" || !strings.HasPrefix(events[0].Detail, "1 messages read") {
+		events[0].Service != "imap" || !strings.HasPrefix(events[0].Detail, "messages read 1,") {
 		t.Fatalf("events %+v", events)
 	}
 }

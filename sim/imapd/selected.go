@@ -104,22 +104,29 @@ func (s *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 	if s.sel == nil {
 		return nil
 	}
-	s.sel.mb.mu.Lock()
-	_, err := s.sel.mb.syncLocked(nil)
-	s.sel.mb.mu.Unlock()
+	return s.sel.poll(w, allowExpunge)
+}
+
+func (sel *selection) poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
+	sel.mb.mu.Lock()
+	_, err := sel.mb.syncLocked(nil)
+	sel.mb.mu.Unlock()
 	if err != nil {
 		return storeErr(err)
 	}
-	return s.sel.st.Poll(w, allowExpunge)
+	return sel.st.Poll(w, allowExpunge)
 }
 
 // Idle sends updates as they happen until the client says DONE. The waiter
-// is registered before the first sync, so no change can slip between.
+// is registered before the first sync, so no change can slip between. It
+// runs in a goroutine of its own that imapserver does not wait for when the
+// connection breaks, so it keeps to its own copy of the selection.
 func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
-	if s.sel == nil {
+	sel := s.sel
+	if sel == nil {
 		return nil
 	}
-	mb := s.sel.mb
+	mb := sel.mb
 	wake := make(chan struct{}, 1)
 	mb.mu.Lock()
 	mb.waiters[wake] = struct{}{}
@@ -130,7 +137,7 @@ func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 		mb.mu.Unlock()
 	}()
 	for {
-		if err := s.Poll(w, true); err != nil {
+		if err := sel.poll(w, true); err != nil {
 			return err
 		}
 		select {

@@ -85,7 +85,7 @@ func (s *session) Close() error {
 		e.User = s.tried
 		e.Error = fmt.Sprintf("authentication failed (%d attempts)", s.failures)
 	} else {
-		e.Detail = fmt.Sprintf("%d messages read, %d expunged, %d appended", len(s.read), s.expunged, s.appended)
+		e.Detail = fmt.Sprintf("messages read %d, expunged %d, appended %d", len(s.read), s.expunged, s.appended)
 	}
 	if s.plainAuth {
 		e.Detail = strings.TrimPrefix(e.Detail+"; password sent without TLS", "; ")

@@ -309,6 +309,7 @@ func (s *session) quit(string) error {
 	}
 	removed, err := store.Expunge(s.user, mailstore.Inbox, del)
 	s.removed = len(removed)
+	s.release()
 	if err != nil {
 		s.log.Warn("cannot remove messages", "err", err)
 		_ = s.fail("[SYS/TEMP] some deleted messages not removed")

@@ -97,6 +97,7 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	if a, ok := l.Addr().(*net.TCPAddr); ok {
 		port = a.Port
 	}
+	var backoff time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -104,11 +105,15 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 				return nil
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if errors.As(err, &ne) && ne.Timeout() { // e.g. out of file descriptors: wait, retry
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed, retrying", "err", err, "in", backoff)
+				time.Sleep(backoff)
 				continue
 			}
 			return fmt.Errorf("pop3d: accept: %w", err)
 		}
+		backoff = 0
 		id, ok := s.track(c)
 		if !ok {
 			continue

@@ -75,6 +75,7 @@ type session struct {
 	userArg   string // the USER argument, waiting for PASS
 	tried     string // the last name a login was attempted with
 	user      string // the authenticated address
+	released  bool   // the maildrop lock is given back
 	failures  int
 	plainAuth bool // a password crossed the wire without TLS
 
@@ -206,12 +207,10 @@ func (s *session) readFailed(err error) {
 // finish releases the maildrop, closes the connection and reports the
 // session.
 func (s *session) finish() {
+	s.release()
 	s.setWriteDeadline()
 	_ = s.flush()
 	s.conn.Close()
-	if s.user != "" {
-		s.srv.unlock(strings.ToLower(s.user))
-	}
 	if s.user == "" && s.tried == "" {
 		return // no login attempted: nothing worth telling
 	}
@@ -233,6 +232,15 @@ func (s *session) finish() {
 		e.Detail = strings.TrimPrefix(e.Detail+"; password sent without TLS", "; ")
 	}
 	s.srv.publish(e)
+}
+
+// release unlocks the maildrop. It runs before the last reply goes out,
+// so a client that reconnects at once finds the maildrop free.
+func (s *session) release() {
+	if s.user != "" && !s.released {
+		s.released = true
+		s.srv.unlock(strings.ToLower(s.user))
+	}
 }
 
 // Replies. Every server line goes through writeLine so the transcript sees it.
