@@ -111,6 +111,7 @@ func (v *validator) domainUsers(p string, d Domain) {
 			continue
 		}
 		seen[key] = up
+		v.oneLine(fmt.Sprintf("%s.users[%d].full_name", p, j), "full_name", u.FullName)
 		if d.Name == "" {
 			continue
 		}

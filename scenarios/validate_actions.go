@@ -18,6 +18,14 @@ var (
 	enhancedRe = regexp.MustCompile(`^[245]\.[0-9]{1,3}\.[0-9]{1,3}$`)
 )
 
+// oneLine reports line breaks in a value that goes into a header or a
+// protocol line, where they would forge extra headers or commands.
+func (v *validator) oneLine(path, what, s string) {
+	if strings.ContainsAny(s, "\r\n") {
+		v.at(path, "write it on one line; a | or > block keeps its final newline unless written |- or >-", "%s cannot contain a line break", what)
+	}
+}
+
 // address checks an address at path and returns it normalised, or "".
 func (v *validator) address(path, s string) string {
 	addr, prob, hint := parseAddress(s)
@@ -111,12 +119,14 @@ func (v *validator) send(p string, a *Send) {
 			v.at(p+".server", hint, "unknown server %s", a.Server)
 		}
 	}
+	v.oneLine(p+".subject", "subject", a.Subject)
 	for j, at := range a.Attachments {
 		v.attachment(fmt.Sprintf("%s.attachments[%d]", p, j), at)
 	}
 }
 
 func (v *validator) attachment(p string, at Attachment) {
+	v.oneLine(p+".name", "an attachment name", at.Name)
 	if strings.ContainsAny(at.Name, "/\\") {
 		v.at(p+".name", "", "attachment name %q cannot contain a path; give the file name only", at.Name)
 	}
@@ -198,6 +208,7 @@ func (v *validator) expectations() {
 			for j, n := range st.Sequence {
 				sp := fmt.Sprintf("%s.steps.sequence[%d]", p, j)
 				switch {
+				case v.failed[sp]:
 				case n < 1 || n > 6:
 					v.at(sp, "the steps are numbered 1 to 6", "step %d does not exist", n)
 				case seen[n]:
@@ -219,6 +230,8 @@ func (v *validator) delivered(p string, d *Delivered, not bool) {
 	if d.From != "" {
 		v.address(p+".from", d.From)
 	}
+	v.oneLine(p+".folder", "a folder", d.Folder)
+	v.oneLine(p+".subject", "subject", d.Subject)
 	if d.Count != nil {
 		switch {
 		case not:
@@ -238,7 +251,7 @@ func (v *validator) reply(p string, r *ReplyExpectation) {
 	if r.Message != "" {
 		v.messageID(p+".message", r.Message)
 	}
-	if !v.explicit(p+".code") {
+	if !v.explicit(p+".code") || v.failed[p+".code"] {
 		return // reported as missing, or as not a number
 	}
 	if r.Code < 200 || r.Code > 599 {

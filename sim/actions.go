@@ -29,7 +29,9 @@ func (n *Network) Play(ctx context.Context) error {
 		var err error
 		switch {
 		case a.Send != nil:
-			err = n.send(ctx, a.Send, rng)
+			if err = n.send(ctx, a.Send, rng); err == nil {
+				n.Clock.RunDue() // the server's work for this message, before the next action
+			}
 		case a.Wait != nil:
 			err = n.wait(ctx, a.Wait)
 		}
@@ -40,7 +42,9 @@ func (n *Network) Play(ctx context.Context) error {
 	return nil
 }
 
-// wait blocks until the messages are settled, awaiting events on the bus.
+// wait runs the scheduled work, jumping the clock ahead when nothing else
+// is due, until the messages reach a final state or nothing is left to do
+// (a message deferred with no retry stays queued).
 func (n *Network) wait(ctx context.Context, w *scenarios.Wait) error {
 	timeout := 10 * time.Second
 	if w.Timeout != "" {
@@ -52,18 +56,52 @@ func (n *Network) wait(ctx context.Context, w *scenarios.Wait) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	_, err := n.Bus.Wait(ctx, func(event.Event) bool { return n.tracker.settled(w.Messages) })
-	if err != nil {
-		return fmt.Errorf("wait: messages still in flight after %s", timeout)
+	if err := n.drive(ctx, func() bool { return n.tracker.settled(w.Messages) }); err != nil {
+		return fmt.Errorf("wait: messages still in flight after %s of wall time", timeout)
 	}
 	return nil
 }
 
-// WaitSettled waits until every message sent so far has left the in-flight
-// state, or ctx ends.
+// WaitSettled runs the scheduled work until every message has reached a
+// final state or nothing is left to do.
 func (n *Network) WaitSettled(ctx context.Context) error {
-	_, err := n.Bus.Wait(ctx, func(event.Event) bool { return n.tracker.settled(nil) })
-	return err
+	return n.drive(ctx, func() bool { return n.tracker.settled(nil) })
+}
+
+// drive is the simulation's driver: it runs due tasks one at a time and,
+// when none is due, moves the clock to the next one, until done() holds or
+// no task is left.
+func (n *Network) drive(ctx context.Context, done func() bool) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n.Clock.RunDue()
+		if done() || !n.Clock.Jump() {
+			return nil
+		}
+	}
+}
+
+// StartDriver runs scheduled work in the background as it becomes due, for
+// a network that real clients use (`mailflow up`). Close stops it.
+func (n *Network) StartDriver() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			n.drive(ctx, func() bool { return false })
+			select {
+			case <-ctx.Done():
+				return
+			case <-n.Clock.Wake():
+			}
+		}
+	}()
+	n.mu.Lock()
+	n.stopDriver = func() { cancel(); <-done }
+	n.mu.Unlock()
 }
 
 // submission describes how a client reaches its server.
@@ -222,8 +260,8 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 		c = smtp.NewClient(conn)
 	}
 	c.DebugWriter = rec
-	c.CommandTimeout = 30 * time.Second
-	c.SubmissionTimeout = 30 * time.Second
+	c.CommandTimeout = n.timeout
+	c.SubmissionTimeout = n.timeout
 	if err := c.Hello(strings.ReplaceAll(clientName(s.From), "'s mail client", "-laptop") + ".local"); err != nil {
 		c.Close()
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/mailflow/mailflow/scenarios"
-	"github.com/mailflow/mailflow/sim/event"
 )
 
 // BenchmarkCrossDomainDelivery measures one message's whole journey on a
@@ -34,10 +33,11 @@ func BenchmarkCrossDomainDelivery(b *testing.B) {
 		if err := n.send(ctx, &m, rng); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := n.Bus.Wait(ctx, func(e event.Event) bool {
-			return e.Kind == event.MailboxStore && e.Msg == m.ID
-		}); err != nil {
+		if err := n.WaitSettled(ctx); err != nil {
 			b.Fatal(err)
+		}
+		if st := n.tracker.outcomes(); st[len(st)-1].State != stateDelivered {
+			b.Fatalf("%s: %s", m.ID, st[len(st)-1].State)
 		}
 	}
 }

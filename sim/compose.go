@@ -8,6 +8,7 @@ import (
 	"mime"
 	"time"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 
 	"github.com/mailflow/mailflow/scenarios"
@@ -42,13 +43,17 @@ func compose(s *scenarios.Send, fromName, messageID string, date time.Time, rng 
 		}
 		return buf.Bytes(), nil
 	}
-	mw, err := mail.CreateWriter(&buf, h)
+	// A boundary from the run's seeded source: the same scenario and seed
+	// give the same message, byte for byte.
+	h.Set("Content-Type", mime.FormatMediaType("multipart/mixed",
+		map[string]string{"boundary": fmt.Sprintf("=_mailflow_%016x", rng.Uint64())}))
+	mw, err := message.CreateWriter(&buf, h.Header)
 	if err != nil {
 		return nil, err
 	}
-	var th mail.InlineHeader
+	var th message.Header
 	th.Set("Content-Type", "text/plain; charset=utf-8")
-	tw, err := mw.CreateSingleInline(th)
+	tw, err := mw.CreatePart(th)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +67,8 @@ func compose(s *scenarios.Send, fromName, messageID string, date time.Time, rng 
 		}
 		ah.Set("Content-Type", mime.FormatMediaType(ctype, map[string]string{"name": a.Name}))
 		ah.SetFilename(a.Name)
-		aw, err := mw.CreateAttachment(ah)
+		ah.Set("Content-Transfer-Encoding", "base64")
+		aw, err := mw.CreatePart(ah.Header)
 		if err != nil {
 			return nil, err
 		}

@@ -57,6 +57,10 @@ type Options struct {
 	// Sinks see every event from the first one on.
 	Sinks  []event.Sink
 	Logger *slog.Logger
+	// Timeout bounds every wall-clock wait of the protocols (server read
+	// timeouts, client command timeouts). Defaults to 60s; a step-through
+	// view that pauses the world for minutes sets it long.
+	Timeout time.Duration
 }
 
 // Network is a running simulated internet.
@@ -72,6 +76,7 @@ type Network struct {
 	PortPlan PortMode
 
 	log     *slog.Logger
+	timeout time.Duration
 	tracker *tracker
 	dns     *dnsd.Server
 	mu      sync.Mutex
@@ -79,6 +84,8 @@ type Network struct {
 	closers []func() error
 	queues  map[string]*queue.Queue
 	closed  bool
+	// stopDriver ends the background driver of StartDriver.
+	stopDriver func()
 }
 
 // Start builds the scenario's topology and starts every server. On error
@@ -103,8 +110,11 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 		}
 	}
 	n = &Network{Scenario: s, Topology: topo, Clock: clock.New(start), Store: mailstore.New(),
-		IDs: event.NewMessageIDs(), log: opts.Logger, PortPlan: opts.Ports,
+		IDs: event.NewMessageIDs(), log: opts.Logger, PortPlan: opts.Ports, timeout: opts.Timeout,
 		ports: map[string]map[topology.Service]int{}, queues: map[string]*queue.Queue{}}
+	if n.timeout == 0 {
+		n.timeout = time.Minute
+	}
 	n.Bus = event.NewBus(n.Clock, opts.Narrate)
 	n.tracker = newTracker(s)
 	n.Bus.Attach(n.tracker)
@@ -191,12 +201,14 @@ func (n *Network) startHost(h *topology.Host) error {
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	publish := func(e event.Event) { n.Bus.Publish(e) }
 	q := queue.New(queue.Config{Host: h, DNS: n.DNSAddrPort(), PortOf: n.PortOf, RootCAs: n.CA.Pool(),
-		Publish: publish, Now: n.Clock.Now, Logger: n.log.With("host", h.Name, "part", "queue")})
+		Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule,
+		Logger: n.log.With("host", h.Name, "part", "queue"),
+		CommandTimeout: n.timeout})
 	n.queues[h.Name] = q
 	n.closers = append(n.closers, q.Close)
 	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
 		IDs: n.IDs, Publish: publish, Enqueue: q.Enqueue, Now: n.Clock.Now,
-		Logger: n.log.With("host", h.Name, "part", "smtpd")})
+		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout})
 	n.closers = append(n.closers, smtpSrv.Close)
 	for _, svc := range []topology.Service{topology.SMTP, topology.Submission, topology.Submissions} {
 		if !h.Runs(svc) {
@@ -315,7 +327,11 @@ func (n *Network) Close() error {
 	}
 	n.closed = true
 	closers := n.closers
+	stop := n.stopDriver
 	n.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	var errs []error
 	for i := len(closers) - 1; i >= 0; i-- {
 		if err := closers[i](); err != nil {

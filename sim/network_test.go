@@ -227,10 +227,8 @@ func TestStdlibClientSubmitsWithStartTLSAndAuth(t *testing.T) {
 	c.Quit()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := n.Bus.Wait(ctx, func(e event.Event) bool {
-		return e.Kind == event.MailboxStore && e.User == "bob@school.test"
-	}); err != nil {
-		t.Fatal("message never reached bob's mailbox:", err)
+	if err := n.WaitSettled(ctx); err != nil {
+		t.Fatal(err)
 	}
 	msgs, _ := n.Store.Messages("bob@school.test", "INBOX")
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Raw), "Subject: from net/smtp") {

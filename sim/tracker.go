@@ -119,7 +119,7 @@ func containsInt(xs []int, x int) bool {
 }
 
 // settled reports whether every recipient of the given messages (all when
-// ids is empty) has left the in-flight state.
+// ids is empty) is in a final state: delivered, failed or rejected.
 func (t *tracker) settled(ids []string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -132,7 +132,7 @@ func (t *tracker) settled(ids []string) bool {
 			return false
 		}
 		for _, st := range m.rcpts {
-			if st == stateSent {
+			if st == stateSent || st == stateQueued {
 				return false
 			}
 		}

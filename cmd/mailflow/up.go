@@ -119,6 +119,7 @@ func upScenario(ctx context.Context, stdout io.Writer, arg string, o upOptions) 
 	if err := n.Play(ctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stdout, "mailflow: actions:", err)
 	}
+	n.StartDriver() // deliver what real clients send from now on
 	fmt.Fprintln(stdout, "\nServers are up. Press Ctrl-C to stop.")
 	if o.ready != nil {
 		o.ready(ep, caFile)

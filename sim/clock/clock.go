@@ -19,13 +19,14 @@ const Quantum = time.Millisecond
 
 // Sim is a simulated clock. It is safe for concurrent use.
 type Sim struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	sched scheduler
 }
 
 // New returns a clock reading start.
 func New(start time.Time) *Sim {
-	return &Sim{now: start.UTC()}
+	return &Sim{now: start.UTC(), sched: scheduler{wake: make(chan struct{}, 1)}}
 }
 
 // Now returns the current simulated time.

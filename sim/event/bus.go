@@ -30,6 +30,7 @@ type Clock interface {
 type Bus struct {
 	clock   Clock
 	narrate func(Event) string
+	gate    func(Event)
 	mu      sync.Mutex
 	seq     int64
 	history []Event
@@ -50,9 +51,25 @@ func (b *Bus) Attach(s Sink) {
 	b.mu.Unlock()
 }
 
+// SetGate installs a function called with every event before it is
+// published, outside the bus lock, in the goroutine that publishes it. A
+// gate that blocks holds that goroutine where it stands: this is how a
+// step-through view pauses the world before a step.
+func (b *Bus) SetGate(gate func(Event)) {
+	b.mu.Lock()
+	b.gate = gate
+	b.mu.Unlock()
+}
+
 // Publish numbers e, stamps it and hands it to every sink. It returns the
 // event as published.
 func (b *Bus) Publish(e Event) Event {
+	b.mu.Lock()
+	gate := b.gate
+	b.mu.Unlock()
+	if gate != nil {
+		gate(e)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.seq++

@@ -135,12 +135,26 @@ func (mb *mailbox) watch(changes <-chan mailstore.Change) {
 				drained = true
 			}
 		}
-		mb.mu.Lock()
-		if _, err := mb.syncLocked(nil); err != nil {
+		if err := mb.sync(); err != nil {
 			mb.hub.log.Debug("mailbox sync failed", "folder", mb.name, "err", err)
 		}
-		mb.mu.Unlock()
 	}
+}
+
+// locked runs f with mb.mu held. The deferred unlock matters: imapserver
+// recovers a panicking command, and a lock left held would stall every
+// session of the folder.
+func (mb *mailbox) locked(f func() error) error {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return f()
+}
+
+func (mb *mailbox) sync() error {
+	return mb.locked(func() error {
+		_, err := mb.syncLocked(nil)
+		return err
+	})
 }
 
 // syncLocked reads the folder and queues to the sessions what changed since

@@ -15,13 +15,19 @@ import (
 )
 
 func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, opts *imap.SearchOptions) (*imap.SearchData, error) {
-	sel := s.sel
-	sel.mb.mu.Lock()
-	defer sel.mb.mu.Unlock()
-	msgs, err := sel.mb.syncLocked(nil)
-	if err != nil {
-		return nil, storeErr(err)
-	}
+	var data *imap.SearchData
+	err := s.sel.mb.locked(func() error {
+		msgs, err := s.sel.mb.syncLocked(nil)
+		if err == nil {
+			data = s.sel.search(kind, criteria, opts, msgs)
+		}
+		return err
+	})
+	return data, storeErr(err)
+}
+
+// search runs a SEARCH over the synced messages. Call with mb.mu held.
+func (sel *selection) search(kind imapserver.NumKind, criteria *imap.SearchCriteria, opts *imap.SearchOptions, msgs []mailstore.Message) *imap.SearchData {
 	sel.staticCriteria(criteria, msgs)
 	var (
 		data imap.SearchData
@@ -53,7 +59,7 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 	if opts.ReturnSave {
 		sel.searchRes = uids
 	}
-	return &data, nil
+	return &data
 }
 
 // staticCriteria resolves "*" and "$" in the criteria's sets.

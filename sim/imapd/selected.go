@@ -40,19 +40,26 @@ func (s *session) Select(name string, opts *imap.SelectOptions) (*imap.SelectDat
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	msgs, err := mb.syncLocked(nil)
+	var (
+		msgs []mailstore.Message
+		info mailstore.FolderInfo
+		st   *imapserver.SessionTracker
+	)
+	err = mb.locked(func() error {
+		if msgs, err = mb.syncLocked(nil); err != nil {
+			return err
+		}
+		info, err = s.store().Info(s.user, mb.name) // after Messages: UIDNEXT is above them all
+		if err == nil {
+			st = mb.tracker.NewSession()
+		}
+		return err
+	})
 	if err != nil {
 		s.srv.hub.release(mb)
 		return nil, storeErr(err)
 	}
-	info, err := s.store().Info(s.user, mb.name) // after Messages: UIDNEXT is above them all
-	if err != nil {
-		s.srv.hub.release(mb)
-		return nil, storeErr(err)
-	}
-	s.sel = &selection{mb: mb, st: mb.tracker.NewSession(), readOnly: opts.ReadOnly}
+	s.setSel(&selection{mb: mb, st: st, readOnly: opts.ReadOnly})
 	s.folder = mb.name
 	data := &imap.SelectData{
 		Flags:       mailboxFlags(msgs),
@@ -85,17 +92,28 @@ func mailboxFlags(msgs []mailstore.Message) []imap.Flag {
 	return flags
 }
 
+// setSel changes the selection. The lock is for Idle, the one method that
+// reads s.sel from another goroutine; the connection's goroutine does every
+// write, so its own reads need no lock.
+func (s *session) setSel(sel *selection) {
+	s.selMu.Lock()
+	s.sel = sel
+	s.selMu.Unlock()
+}
+
 func (s *session) Unselect() error {
 	s.unselect()
 	return nil
 }
 
 func (s *session) unselect() {
-	s.sel.mb.mu.Lock()
-	s.sel.st.Close()
-	s.sel.mb.mu.Unlock()
-	s.srv.hub.release(s.sel.mb)
-	s.sel = nil
+	sel := s.sel
+	s.setSel(nil)
+	_ = sel.mb.locked(func() error {
+		sel.st.Close()
+		return nil
+	})
+	s.srv.hub.release(sel.mb)
 }
 
 // Poll runs after every command: it brings the mailbox up to date with the
@@ -108,10 +126,7 @@ func (s *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 }
 
 func (sel *selection) poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
-	sel.mb.mu.Lock()
-	_, err := sel.mb.syncLocked(nil)
-	sel.mb.mu.Unlock()
-	if err != nil {
+	if err := sel.mb.sync(); err != nil {
 		return storeErr(err)
 	}
 	return sel.st.Poll(w, allowExpunge)
@@ -122,20 +137,22 @@ func (sel *selection) poll(w *imapserver.UpdateWriter, allowExpunge bool) error 
 // runs in a goroutine of its own that imapserver does not wait for when the
 // connection breaks, so it keeps to its own copy of the selection.
 func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	s.selMu.Lock()
 	sel := s.sel
+	s.selMu.Unlock()
 	if sel == nil {
 		return nil
 	}
 	mb := sel.mb
 	wake := make(chan struct{}, 1)
-	mb.mu.Lock()
-	mb.waiters[wake] = struct{}{}
-	mb.mu.Unlock()
-	defer func() {
-		mb.mu.Lock()
+	_ = mb.locked(func() error {
+		mb.waiters[wake] = struct{}{}
+		return nil
+	})
+	defer mb.locked(func() error { //nolint:errcheck // never fails
 		delete(mb.waiters, wake)
-		mb.mu.Unlock()
-	}()
+		return nil
+	})
 	for {
 		if err := sel.poll(w, true); err != nil {
 			return err
@@ -244,25 +261,29 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, opts *ima
 		markSeen = markSeen || !bs.Peek
 	}
 	markSeen = markSeen && !sel.readOnly
-	sel.mb.mu.Lock()
-	hits, err := sel.collect(numSet, nil)
-	if err == nil && markSeen {
+	var hits []hit
+	err := sel.mb.locked(func() error {
+		var err error
+		if hits, err = sel.collect(numSet, nil); err != nil || !markSeen {
+			return err
+		}
 		var unseen []uint32
 		for _, h := range hits {
 			if !h.msg.HasFlag(string(imap.FlagSeen)) {
 				unseen = append(unseen, h.msg.UID)
 			}
 		}
-		if len(unseen) > 0 {
-			// The next sync queues FETCH FLAGS to every session, this one
-			// included, so the client learns of \Seen (RFC 3501 §6.4.5).
-			_, err = s.store().SetFlags(s.user, sel.mb.name, unseen, mailstore.AddFlags, []string{string(imap.FlagSeen)})
-			if err == nil {
-				hits, err = sel.collect(numSet, nil)
-			}
+		if len(unseen) == 0 {
+			return nil
 		}
-	}
-	sel.mb.mu.Unlock()
+		// The next sync queues FETCH FLAGS to every session, this one
+		// included, so the client learns of \Seen (RFC 3501 §6.4.5).
+		if _, err := s.store().SetFlags(s.user, sel.mb.name, unseen, mailstore.AddFlags, []string{string(imap.FlagSeen)}); err != nil {
+			return err
+		}
+		hits, err = sel.collect(numSet, nil)
+		return err
+	})
 	if err != nil {
 		return storeErr(err)
 	}
@@ -343,16 +364,19 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	op := map[imap.StoreFlagsOp]mailstore.FlagOp{
 		imap.StoreFlagsSet: mailstore.ReplaceFlags, imap.StoreFlagsAdd: mailstore.AddFlags, imap.StoreFlagsDel: mailstore.RemoveFlags,
 	}[flags.Op]
-	sel.mb.mu.Lock()
-	hits, err := sel.collect(numSet, nil)
-	if err == nil && len(hits) > 0 {
-		_, err = s.store().SetFlags(s.user, sel.mb.name, uidsOf(hits), op, storeFlags(flags.Flags))
-		if err == nil {
-			// This client hears of its change in the reply, the others by update.
-			hits, err = sel.collect(numSet, sel.st)
+	var hits []hit
+	err := sel.mb.locked(func() error {
+		var err error
+		if hits, err = sel.collect(numSet, nil); err != nil || len(hits) == 0 {
+			return err
 		}
-	}
-	sel.mb.mu.Unlock()
+		if _, err := s.store().SetFlags(s.user, sel.mb.name, uidsOf(hits), op, storeFlags(flags.Flags)); err != nil {
+			return err
+		}
+		// This client hears of its change in the reply, the others by update.
+		hits, err = sel.collect(numSet, sel.st)
+		return err
+	})
 	if err != nil || flags.Silent {
 		return storeErr(err)
 	}
@@ -372,35 +396,38 @@ func (s *session) Expunge(_ *imapserver.ExpungeWriter, uids *imap.UIDSet) error 
 	if sel.readOnly {
 		return nil
 	}
-	sel.mb.mu.Lock()
-	defer sel.mb.mu.Unlock()
-	msgs, err := sel.mb.syncLocked(nil)
-	if err != nil {
-		return storeErr(err)
-	}
-	var del []uint32
-	for _, m := range msgs {
-		if m.HasFlag(string(imap.FlagDeleted)) && (uids == nil || uids.Contains(imap.UID(m.UID))) {
-			del = append(del, m.UID)
+	return storeErr(sel.mb.locked(func() error {
+		msgs, err := sel.mb.syncLocked(nil)
+		if err != nil {
+			return err
 		}
-	}
-	if len(del) == 0 {
-		return nil
-	}
-	removed, err := s.store().Expunge(s.user, sel.mb.name, del)
-	s.expunged += len(removed)
-	if err != nil {
-		return storeErr(err)
-	}
-	_, err = sel.mb.syncLocked(nil)
-	return storeErr(err)
+		var del []uint32
+		for _, m := range msgs {
+			if m.HasFlag(string(imap.FlagDeleted)) && (uids == nil || uids.Contains(imap.UID(m.UID))) {
+				del = append(del, m.UID)
+			}
+		}
+		if len(del) == 0 {
+			return nil
+		}
+		removed, err := s.store().Expunge(s.user, sel.mb.name, del)
+		s.expunged += len(removed)
+		if err != nil {
+			return err
+		}
+		_, err = sel.mb.syncLocked(nil)
+		return err
+	}))
 }
 
 func (s *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
 	sel := s.sel
-	sel.mb.mu.Lock()
-	hits, err := sel.collect(numSet, nil)
-	sel.mb.mu.Unlock()
+	var hits []hit
+	err := sel.mb.locked(func() error {
+		var err error
+		hits, err = sel.collect(numSet, nil)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -419,20 +446,20 @@ func (s *session) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string
 	if info, err := s.store().Info(s.user, dest); err == nil && info.Name == sel.mb.name {
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "Source and destination are the same mailbox"}
 	}
-	sel.mb.mu.Lock()
-	hits, err := sel.collect(numSet, nil)
 	var src, dst []uint32
-	if err == nil {
-		src, dst, err = s.store().Move(s.user, sel.mb.name, uidsOf(hits), dest)
-		if err == nil {
-			s.expunged += len(src)
-			// Queues the EXPUNGEs, which Poll sends after COPYUID (RFC 6851 §4.3).
-			_, err = sel.mb.syncLocked(nil)
-		} else {
-			err = tryCreate(err)
+	err := sel.mb.locked(func() error {
+		hits, err := sel.collect(numSet, nil)
+		if err != nil {
+			return err
 		}
-	}
-	sel.mb.mu.Unlock()
+		if src, dst, err = s.store().Move(s.user, sel.mb.name, uidsOf(hits), dest); err != nil {
+			return tryCreate(err)
+		}
+		s.expunged += len(src)
+		// Queues the EXPUNGEs, which Poll sends after COPYUID (RFC 6851 §4.3).
+		_, err = sel.mb.syncLocked(nil)
+		return err
+	})
 	if err != nil {
 		return storeErr(err)
 	}

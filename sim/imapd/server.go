@@ -37,7 +37,7 @@ const (
 type Config struct {
 	Host      string // simulated host name, shown in events
 	Store     *mailstore.Store
-	TLSConfig *tls.Config      // STARTTLS is offered and port 993 works only when set
+	TLSConfig *tls.Config       // STARTTLS is offered and port 993 works only when set
 	Publish   func(event.Event) // nil: no events
 	Logger    *slog.Logger      // nil: discard
 	// ReadTimeout bounds the wait for a command before login and for the
@@ -276,15 +276,20 @@ func trackedConn(nc net.Conn) *conn {
 	return c
 }
 
-// logAdapter turns imapserver's Printf logging into slog; a client going
-// away is routine, anything else deserves a warning.
+// logAdapter turns imapserver's Printf logging into slog. A client going
+// away is routine and a malformed set or search key is the client's
+// mistake (imapserver answers them NO [SERVERBUG]); the rest deserves a
+// warning.
 type logAdapter struct{ log *slog.Logger }
 
 func (a logAdapter) Printf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if strings.HasPrefix(msg, "failed to read command") {
+	switch {
+	case strings.HasPrefix(msg, "failed to read command"), strings.Contains(msg, net.ErrClosed.Error()):
 		a.log.Debug(msg)
-		return
+	case strings.Contains(msg, "bad number set"), strings.Contains(msg, "in search-key"):
+		a.log.Info(msg)
+	default:
+		a.log.Warn(msg)
 	}
-	a.log.Warn(msg)
 }

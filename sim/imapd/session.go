@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -35,6 +36,7 @@ type session struct {
 	user      string // the authenticated address
 	failures  int
 	plainAuth bool // a password crossed the wire without TLS
+	selMu     sync.Mutex
 	sel       *selection
 	folder    string // the last folder selected, for the event
 
@@ -44,7 +46,7 @@ type session struct {
 }
 
 var (
-	_ imapserver.SessionIMAP4rev2    = (*session)(nil)
+	_ imapserver.SessionIMAP4rev2   = (*session)(nil)
 	_ imapserver.SessionAppendLimit = (*session)(nil)
 )
 
@@ -64,6 +66,13 @@ func (s *session) tlsVersion() string {
 		return tls.VersionName(tc.ConnectionState().Version)
 	}
 	return ""
+}
+
+func (s *session) tlsLog() string {
+	if v := s.tlsVersion(); v != "" {
+		return v
+	}
+	return "none"
 }
 
 // Close ends the session: it leaves the selected folder and reports what
@@ -111,7 +120,7 @@ func (s *session) Login(username, password string) error {
 		return imapserver.ErrAuthFailed
 	}
 	s.user = addr
-	s.log.Info("logged in", "user", addr, "tls", s.tlsVersion())
+	s.log.Info("logged in", "user", addr, "tls", s.tlsLog())
 	return nil
 }
 

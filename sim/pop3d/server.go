@@ -28,7 +28,7 @@ const (
 type Config struct {
 	Host      string // simulated host name, shown in the greeting and events
 	Store     *mailstore.Store
-	TLSConfig *tls.Config      // STLS is offered and port 995 works only when set
+	TLSConfig *tls.Config       // STLS is offered and port 995 works only when set
 	Publish   func(event.Event) // nil: no events
 	Logger    *slog.Logger      // nil: discard
 	// ReadTimeout bounds the wait for each command line (and each write).

@@ -32,7 +32,11 @@ type Config struct {
 	RootCAs *x509.CertPool
 	Publish func(event.Event)
 	Now     func() time.Time
-	Logger  *slog.Logger
+	// Schedule runs fn when the simulated clock reaches at. Delivery
+	// attempts are scheduled, never run in goroutines of their own, so that
+	// the simulation's driver decides their order.
+	Schedule func(at time.Time, fn func())
+	Logger   *slog.Logger
 	// DialTimeout and CommandTimeout bound one attempt. Defaults 5s, 30s.
 	DialTimeout    time.Duration
 	CommandTimeout time.Duration
@@ -63,7 +67,6 @@ type Queue struct {
 	cfg    Config
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
 	mu     sync.Mutex
 	items  []*Entry
 	closed bool
@@ -80,6 +83,9 @@ func New(cfg Config) *Queue {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = func(_ time.Time, fn func()) { go fn() }
+	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 5 * time.Second
 	}
@@ -90,20 +96,18 @@ func New(cfg Config) *Queue {
 	return &Queue{cfg: cfg, ctx: ctx, cancel: cancel}
 }
 
-// Enqueue takes responsibility for a message and starts delivering it.
+// Enqueue takes responsibility for a message and schedules its first
+// delivery attempt for now.
 func (q *Queue) Enqueue(m smtpd.Outbound) error {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return errors.New("queue closed")
 	}
 	e := &Entry{Outbound: m, State: Pending}
 	q.items = append(q.items, e)
-	q.wg.Add(1)
-	go func() {
-		defer q.wg.Done()
-		q.attempt(e)
-	}()
+	q.mu.Unlock()
+	q.cfg.Schedule(q.cfg.Now(), func() { q.attempt(e) })
 	return nil
 }
 
@@ -120,13 +124,12 @@ func (q *Queue) Entries() []Entry {
 	return out
 }
 
-// Close stops delivery attempts and waits for running ones to end.
+// Close refuses new messages and makes a running attempt give up.
 func (q *Queue) Close() error {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
 	q.cancel()
-	q.wg.Wait()
 	return nil
 }
 
@@ -137,6 +140,9 @@ func (q *Queue) publish(e event.Event) {
 
 // attempt tries every recipient domain of a message once.
 func (q *Queue) attempt(e *Entry) {
+	if q.ctx.Err() != nil {
+		return
+	}
 	q.mu.Lock()
 	e.Attempts++
 	pending := append([]string(nil), e.To...)

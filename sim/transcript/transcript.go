@@ -16,21 +16,25 @@ import (
 // rest is summarised, since the dialogue is what teaches, not the content.
 const MaxBodyLines = 12
 
-// Recorder collects a transcript. Use Wrap on the raw connection and pass
-// the recorder as the protocol client's debug writer: the wrapped connection
-// tells the recorder which way the bytes it is about to see are going, and
-// the debug writer sees them in plain text, also after STARTTLS.
+// Recorder collects a transcript. Wrap the connection handed to the
+// protocol client: until STARTTLS the recorder reads the plain text off the
+// wire. After STARTTLS the wire carries ciphertext, so set the recorder as
+// the client's debug writer: it then takes the decrypted lines from there,
+// with the direction given by the wrapped connection's last read or write.
 type Recorder struct {
 	mu       sync.Mutex
 	outgoing bool // direction of the bytes the debug writer sees next
+	tls      bool // STARTTLS done: the wire is ciphertext, use the debug writer
 	partial  [2]bytes.Buffer
 	lines    []string
+	lastCmd  string
 	inData   bool // between DATA's 354 and the final dot
 	dataSeen int
 	authNext bool // the next client line is a SASL response
 }
 
-// Wrap returns c with its reads and writes marking the direction.
+// Wrap returns c with its reads and writes recorded (before STARTTLS) and
+// marking the direction (after).
 func (r *Recorder) Wrap(c net.Conn) net.Conn { return &dirConn{Conn: c, r: r} }
 
 type dirConn struct {
@@ -39,42 +43,53 @@ type dirConn struct {
 }
 
 func (c *dirConn) Read(p []byte) (int, error) {
-	c.r.setOutgoing(false)
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	c.r.wire(false, p[:n])
+	return n, err
 }
 
 func (c *dirConn) Write(p []byte) (int, error) {
-	c.r.setOutgoing(true)
+	c.r.wire(true, p)
 	return c.Conn.Write(p)
 }
 
-func (r *Recorder) setOutgoing(out bool) {
+// wire notes the direction and, before STARTTLS, records the bytes.
+func (r *Recorder) wire(out bool, p []byte) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.outgoing = out
-	r.mu.Unlock()
+	if !r.tls {
+		r.feedLocked(out, p)
+	}
 }
 
-// Write takes plain-text bytes from the protocol client's debug writer.
+// Write takes plain-text bytes from the protocol client's debug writer; they
+// count only after STARTTLS, when the wire no longer shows them.
 func (r *Recorder) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.tls {
+		r.feedLocked(r.outgoing, p)
+	}
+	return len(p), nil
+}
+
+func (r *Recorder) feedLocked(out bool, p []byte) {
 	i := 0
-	if r.outgoing {
+	if out {
 		i = 1
 	}
 	buf := &r.partial[i]
 	buf.Write(p)
 	for {
 		line, err := buf.ReadString('\n')
-		if err != nil { // incomplete line: keep it for the next write
-			rest := line
+		if err != nil { // incomplete line: keep it for the next bytes
 			buf.Reset()
-			buf.WriteString(rest)
-			break
+			buf.WriteString(line)
+			return
 		}
-		r.addLocked(r.outgoing, strings.TrimRight(line, "\r\n"))
+		r.addLocked(out, strings.TrimRight(line, "\r\n"))
 	}
-	return len(p), nil
 }
 
 // Note adds a line of commentary, such as "(TLS handshake: TLS 1.3)".
@@ -88,6 +103,11 @@ func (r *Recorder) addLocked(client bool, line string) {
 	if !client {
 		if strings.HasPrefix(line, "354") {
 			r.inData, r.dataSeen = true, 0
+		}
+		if strings.HasPrefix(line, "220") && r.lastCmd == "STARTTLS" {
+			r.tls = true
+			r.lines = append(r.lines, "S: "+line, "   (TLS handshake; the dialogue below is encrypted on the wire)")
+			return
 		}
 		r.authNext = strings.HasPrefix(line, "334")
 		r.lines = append(r.lines, "S: "+line)
@@ -114,6 +134,7 @@ func (r *Recorder) addLocked(client bool, line string) {
 		return
 	}
 	upper := strings.ToUpper(line)
+	r.lastCmd = upper
 	if strings.HasPrefix(upper, "AUTH ") {
 		if f := strings.Fields(line); len(f) == 3 {
 			line = f[0] + " " + f[1] + " " + maskSecret(f[2])

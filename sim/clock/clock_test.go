@@ -1,0 +1,51 @@
+package clock
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestStampMovesOnByQuantum(t *testing.T) {
+	c := New(DefaultStart)
+	a, b := c.Stamp(), c.Stamp()
+	if b.Sub(a) != Quantum || !c.Now().Equal(b.Add(Quantum)) {
+		t.Fatalf("stamps %v, %v; now %v", a, b, c.Now())
+	}
+	c.Advance(-time.Hour)
+	if c.Now().Before(b) {
+		t.Fatal("Advance went backwards")
+	}
+}
+
+func TestTasksRunInOrderAndJumpAhead(t *testing.T) {
+	c := New(DefaultStart)
+	var order []string
+	c.Schedule(DefaultStart.Add(2*time.Hour), func() { order = append(order, "retry") })
+	c.Schedule(DefaultStart, func() {
+		order = append(order, "first")
+		c.Schedule(c.Now(), func() { order = append(order, "chained") })
+	})
+	c.Schedule(DefaultStart, func() { order = append(order, "second") })
+	if n := c.RunDue(); n != 3 {
+		t.Fatalf("ran %d tasks now, want 3", n)
+	}
+	if c.Pending() != 1 {
+		t.Fatalf("pending %d", c.Pending())
+	}
+	if at, _ := c.Next(); !at.Equal(DefaultStart.Add(2 * time.Hour)) {
+		t.Fatalf("next at %v", at)
+	}
+	if !c.Jump() || c.RunDue() != 1 {
+		t.Fatal("jump did not reach the retry")
+	}
+	if !slices.Equal(order, []string{"first", "second", "chained", "retry"}) {
+		t.Fatalf("order %v", order)
+	}
+	if c.Now().Before(DefaultStart.Add(2 * time.Hour)) {
+		t.Fatalf("clock at %v after the jump", c.Now())
+	}
+	if c.Jump() {
+		t.Fatal("jump with nothing pending")
+	}
+}
