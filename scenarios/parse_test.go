@@ -263,11 +263,11 @@ func TestSuggest(t *testing.T) {
 		want string
 	}{
 		{"subjet", "subject"},
-		{"usres", "users"},  // a transposition costs one
-		{"FROM", "from"},    // case is ignored
-		{"colour", ""},      // too far from anything
-		{"to", ""},          // exact: no suggestion
-		{"t", "to"},         // short words allow one edit
+		{"usres", "users"}, // a transposition costs one
+		{"FROM", "from"},   // case is ignored
+		{"colour", ""},     // too far from anything
+		{"to", ""},         // exact: no suggestion
+		{"t", "to"},        // short words allow one edit
 		{"attachmnets", "attachments"},
 	} {
 		if got := suggest(c.word, []string{"from", "to", "subject", "users", "attachments"}); got != c.want {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/smtpclient"
 	"github.com/mailflow/mailflow/sim/transcript"
 	"github.com/mailflow/mailflow/topology"
 )
@@ -231,39 +231,18 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 	if port == 0 {
 		return nil, fmt.Errorf("%s does not run %s (port %d): connection refused", sub.host.Name, sub.svc, sub.port)
 	}
-	addr := netip.AddrPortFrom(sub.host.Addr, uint16(port))
-	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IP(n.Topology.ClientAddr.AsSlice())}}
-	raw, err := d.DialContext(ctx, "tcp", addr.String())
-	if err != nil {
-		return nil, err
-	}
 	n.Bus.Publish(event.Event{Kind: event.SMTPConnect, Step: 1, Msg: s.ID, Host: clientName(s.From),
 		Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc)})
-	tlsConf := &tls.Config{ServerName: sub.host.Name, RootCAs: n.CA.Pool(), Time: n.Clock.Now}
-	var conn net.Conn = rec.Wrap(raw)
-	var c *smtp.Client
-	switch sub.tls {
-	case "implicit":
-		tc := tls.Client(conn, tlsConf)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			raw.Close()
-			return nil, fmt.Errorf("TLS handshake: %w", err)
-		}
-		c = smtp.NewClient(tc)
-	case "starttls":
-		c, err = smtp.NewClientStartTLS(conn, tlsConf)
-		if err != nil {
-			raw.Close()
-			return nil, err
-		}
-	default:
-		c = smtp.NewClient(conn)
-	}
-	c.DebugWriter = rec
-	c.CommandTimeout = n.timeout
-	c.SubmissionTimeout = n.timeout
-	if err := c.Hello(strings.ReplaceAll(clientName(s.From), "'s mail client", "-laptop") + ".local"); err != nil {
-		c.Close()
+	c, err := smtpclient.Dial(ctx, smtpclient.Options{
+		Local:   n.Topology.ClientAddr,
+		Remote:  netip.AddrPortFrom(sub.host.Addr, uint16(port)),
+		Name:    strings.ReplaceAll(clientName(s.From), "'s mail client", "-laptop") + ".local",
+		TLS:     sub.tls,
+		Config:  &tls.Config{ServerName: sub.host.Name, RootCAs: n.CA.Pool(), Time: n.Clock.Now},
+		Timeout: n.timeout,
+		Record:  rec,
+	})
+	if err != nil {
 		return nil, err
 	}
 	if state, ok := c.TLSConnectionState(); ok {

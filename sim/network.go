@@ -202,7 +202,7 @@ func (n *Network) startHost(h *topology.Host) error {
 	publish := func(e event.Event) { n.Bus.Publish(e) }
 	q := queue.New(queue.Config{Host: h, DNS: n.DNSAddrPort(), PortOf: n.PortOf, RootCAs: n.CA.Pool(),
 		Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule,
-		Logger: n.log.With("host", h.Name, "part", "queue"),
+		Logger:         n.log.With("host", h.Name, "part", "queue"),
 		CommandTimeout: n.timeout})
 	n.queues[h.Name] = q
 	n.closers = append(n.closers, q.Close)

@@ -21,8 +21,8 @@ type panicCatcher struct {
 }
 
 func (h *panicCatcher) Enabled(context.Context, slog.Level) bool { return true }
-func (h *panicCatcher) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *panicCatcher) WithGroup(string) slog.Handler           { return h }
+func (h *panicCatcher) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *panicCatcher) WithGroup(string) slog.Handler            { return h }
 func (h *panicCatcher) Handle(_ context.Context, r slog.Record) error {
 	if strings.Contains(r.Message, "panic") {
 		h.mu.Lock()
@@ -77,15 +77,17 @@ func FuzzSelectedCommands(f *testing.F) {
 		}()
 		_, _ = io.WriteString(conn, "a LOGIN "+alice+" "+pw+"\r\nb SELECT INBOX\r\n")
 		_, _ = conn.Write(input)
-		_, _ = io.WriteString(conn, "\r\nz LOGOUT\r\n")
+		_ = conn.(*net.TCPConn).CloseWrite() // the session reads it all, then EOF
+		<-drained                            // and hangs up
 		if err := srv.Close(); err != nil {
 			t.Fatal(err)
 		}
 		conn.Close()
-		<-drained
 		if err := <-served; err != nil {
 			t.Fatal(err)
 		}
+		catcher.mu.Lock()
+		defer catcher.mu.Unlock()
 		if len(catcher.panics) > 0 {
 			t.Fatalf("panic in session: %v", catcher.panics)
 		}

@@ -59,11 +59,12 @@ type Server struct {
 	imap *imapserver.Server
 	hub  *hub
 
-	mu     sync.Mutex
-	closed bool
-	conns  map[*conn]struct{}
-	nextID int
-	wg     sync.WaitGroup // connections until their session ended, and mailbox watchers
+	mu      sync.Mutex
+	closed  bool
+	serving []serveLoop
+	conns   map[*conn]struct{}
+	nextID  int
+	wg      sync.WaitGroup // connections until their session ended, and mailbox watchers
 }
 
 // New returns a server; call Serve to start it.
@@ -106,10 +107,7 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	if implicitTLS && s.cfg.TLSConfig == nil {
 		return errors.New("imapd: implicit TLS needs Config.TLSConfig")
 	}
-	if s.isClosed() {
-		return nil
-	}
-	tl := &listener{Listener: l, srv: s, service: "imap"}
+	tl := &listener{Listener: l, srv: s, service: "imap", ready: make(chan struct{})}
 	if a, ok := l.Addr().(*net.TCPAddr); ok {
 		tl.port = a.Port
 	}
@@ -118,7 +116,17 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 		tl.service = "imaps"
 		ln = tls.NewListener(tl, s.cfg.TLSConfig)
 	}
+	done := make(chan struct{})
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.serving = append(s.serving, serveLoop{ready: tl.ready, done: done})
+	s.mu.Unlock()
 	err := s.imap.Serve(ln)
+	close(done)
 	if s.isClosed() {
 		l.Close() // Close may have come before imapserver knew l
 		return nil
@@ -137,7 +145,17 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	serving := s.serving
 	s.mu.Unlock()
+	// imapserver.Serve counts itself in a WaitGroup that Close waits on;
+	// were Close to run first, the two would race. Serve has counted itself
+	// once it asks for a connection.
+	for _, sv := range serving {
+		select {
+		case <-sv.ready:
+		case <-sv.done:
+		}
+	}
 	err := s.imap.Close()
 	if err != nil && errors.Is(err, net.ErrClosed) {
 		err = nil
@@ -168,15 +186,22 @@ func (s *Server) publish(e event.Event) {
 	}
 }
 
+// serveLoop is one call of Serve: ready when imapserver first accepts,
+// done when it returned.
+type serveLoop struct{ ready, done chan struct{} }
+
 // listener counts connections and refuses those over MaxConns.
 type listener struct {
 	net.Listener
-	srv     *Server
-	service string
-	port    int
+	srv       *Server
+	service   string
+	port      int
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 func (l *listener) Accept() (net.Conn, error) {
+	l.readyOnce.Do(func() { close(l.ready) })
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {

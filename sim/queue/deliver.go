@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/smtpclient"
 	"github.com/mailflow/mailflow/sim/transcript"
 	"github.com/mailflow/mailflow/topology"
 )
@@ -180,7 +181,7 @@ func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []strin
 		Service: string(topology.SMTP), To: rcpts})
 	rec := &transcript.Recorder{}
 	verified, c, err := q.dialSMTP(rec, mxName, ap, true)
-	if err != nil && strings.Contains(err.Error(), "doesn't support STARTTLS") {
+	if errors.Is(err, smtpclient.ErrNoStartTLS) {
 		rec.Note("(%s offers no STARTTLS: reconnecting to send without encryption)", mxName)
 		verified, c, err = q.dialSMTP(rec, mxName, ap, false)
 	}
@@ -235,28 +236,18 @@ func (q *Queue) send(c *smtp.Client, e *Entry, rcpts []string) error {
 // opportunistic TLS (RFC 3207 §4.1), so a bad certificate is recorded,
 // not fatal.
 func (q *Queue) dialSMTP(rec *transcript.Recorder, mxName string, ap netip.AddrPort, withTLS bool) (*error, *smtp.Client, error) {
-	d := net.Dialer{Timeout: q.cfg.DialTimeout, LocalAddr: &net.TCPAddr{IP: net.IP(q.cfg.Host.Addr.AsSlice())}}
-	raw, err := d.DialContext(q.ctx, "tcp", ap.String())
-	if err != nil {
-		return nil, nil, tempError("cannot connect to %s port 25: %v", mxName, err)
-	}
-	conn := rec.Wrap(raw)
 	verified := new(error)
-	var c *smtp.Client
+	mode := smtpclient.None
 	if withTLS {
-		c, err = smtp.NewClientStartTLS(conn, q.tlsConfig(mxName, verified))
-		if err != nil {
-			raw.Close()
-			return nil, nil, err
-		}
-	} else {
-		c = smtp.NewClient(conn)
+		mode = smtpclient.StartTLS
 	}
-	c.DebugWriter = rec
-	c.CommandTimeout = q.cfg.CommandTimeout
-	c.SubmissionTimeout = q.cfg.CommandTimeout
-	if err := c.Hello(q.cfg.Host.Name); err != nil {
-		c.Close()
+	c, err := smtpclient.Dial(q.ctx, smtpclient.Options{Local: q.cfg.Host.Addr, Remote: ap, Name: q.cfg.Host.Name,
+		TLS: mode, Config: q.tlsConfig(mxName, verified), Timeout: q.cfg.CommandTimeout, Record: rec})
+	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" {
+			return nil, nil, tempError("cannot connect to %s port 25: %v", mxName, err)
+		}
 		return nil, nil, err
 	}
 	return verified, c, nil

@@ -1,0 +1,120 @@
+// Package smtpclient opens the SMTP client connections of the simulation —
+// a user's mail client submitting (steps 1–2) and a server relaying (step 5)
+// — with the TLS mode asked for, a name in EHLO, timeouts, and a transcript.
+package smtpclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailflow/mailflow/sim/transcript"
+)
+
+// TLS modes of a connection.
+const (
+	StartTLS = "starttls" // plain connection, upgraded with STARTTLS (RFC 3207)
+	Implicit = "implicit" // TLS from the first byte (RFC 8314)
+	None     = "none"     // no encryption
+)
+
+// ErrNoStartTLS is returned when STARTTLS was asked for and the server does
+// not offer it.
+var ErrNoStartTLS = errors.New("server does not offer STARTTLS")
+
+// Options say how to connect.
+type Options struct {
+	Local   netip.Addr     // source address: the simulated host or client
+	Remote  netip.AddrPort // where the server listens
+	Name    string         // our name in EHLO
+	TLS     string         // StartTLS, Implicit or None
+	Config  *tls.Config    // for StartTLS and Implicit
+	Timeout time.Duration  // dial and per-command timeout
+	Record  *transcript.Recorder
+}
+
+// Dial connects, sets up TLS as asked and says EHLO.
+func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
+	d := net.Dialer{Timeout: o.Timeout, LocalAddr: &net.TCPAddr{IP: net.IP(o.Local.AsSlice())}}
+	raw, err := d.DialContext(ctx, "tcp", o.Remote.String())
+	if err != nil {
+		return nil, err
+	}
+	var conn net.Conn = raw
+	if o.TLS == Implicit {
+		tc := tls.Client(raw, o.Config)
+		hctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			raw.Close()
+			return nil, &TLSError{Err: err}
+		}
+		conn = tc
+	}
+	if o.Record != nil {
+		conn = o.Record.Wrap(conn)
+	}
+	var c *smtp.Client
+	if o.TLS == StartTLS {
+		// go-smtp's STARTTLS helper greets as "localhost" before a name can
+		// be given; say the real name on the wire.
+		c, err = smtp.NewClientStartTLS(&heloConn{Conn: conn, name: o.Name}, o.Config)
+		if err != nil {
+			raw.Close()
+			if err.Error() == "smtp: server doesn't support STARTTLS" {
+				return nil, ErrNoStartTLS
+			}
+			return nil, err
+		}
+	} else {
+		c = smtp.NewClient(conn)
+	}
+	if o.Record != nil {
+		c.DebugWriter = o.Record
+	}
+	c.CommandTimeout = o.Timeout
+	c.SubmissionTimeout = o.Timeout
+	if err := c.Hello(o.Name); err != nil {
+		c.Close()
+		var se *smtp.SMTPError
+		if o.TLS == StartTLS && !errors.As(err, &se) {
+			return nil, &TLSError{Err: err} // the handshake runs with the first command after STARTTLS
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// TLSError is a failed TLS handshake.
+type TLSError struct{ Err error }
+
+func (e *TLSError) Error() string { return "TLS handshake: " + e.Err.Error() }
+func (e *TLSError) Unwrap() error { return e.Err }
+
+// heloConn replaces the placeholder name in the first EHLO.
+type heloConn struct {
+	net.Conn
+	name string
+	once sync.Once
+}
+
+func (c *heloConn) Write(p []byte) (int, error) {
+	n := len(p)
+	c.once.Do(func() {
+		if q, ok := bytes.CutPrefix(p, []byte("EHLO localhost\r\n")); ok {
+			p = append([]byte("EHLO "+c.name+"\r\n"), q...)
+		}
+	})
+	if _, err := c.Conn.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
+}

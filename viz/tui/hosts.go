@@ -1,0 +1,156 @@
+package tui
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// Host roles in the topology pane.
+const (
+	RoleMail   = "mail"
+	RoleDNS    = "dns"
+	RoleClient = "client"
+)
+
+// Service is one service a host runs: its well-known port, and the port it
+// really listens on when that differs (ephemeral ports in a run).
+type Service struct {
+	Name string
+	Port int
+	Real int
+}
+
+// Host is one machine of the topology pane, with the badges the events
+// earn it.
+type Host struct {
+	Name     string
+	Role     string
+	Addr     string
+	Domain   string
+	Services []Service
+	// MX is the preference of the MX record naming this host, 0 if none.
+	MX        int
+	Mailboxes bool
+	// Faults are the faults the scenario injects here, as short labels.
+	Faults []string
+	// TLS is the last TLS a hop to this host negotiated ("TLS 1.3"), and
+	// TLSError what was wrong with it.
+	TLS, TLSError string
+	// Refused is the last error reply this host gave ("550 5.1.1").
+	Refused string
+	// Queued counts deliveries this host had to put off.
+	Queued int
+}
+
+// host returns the named host, adding it when the events name one the model
+// has not met; names that are not host names (a mail client, "-") give nil.
+func (m *Model) host(name string) *Host {
+	if h := m.hosts[name]; h != nil {
+		return h
+	}
+	if !isHostName(name) {
+		return nil
+	}
+	h := &Host{Name: name, Role: RoleMail}
+	if name == "dns" {
+		h.Role = RoleDNS
+	}
+	m.hosts[name] = h
+	m.Hosts = append(m.Hosts, h)
+	return h
+}
+
+func isHostName(s string) bool {
+	if s == "dns" {
+		return true
+	}
+	if s == "" || strings.ContainsAny(s, " '/:") || !strings.Contains(s, ".") {
+		return false
+	}
+	_, err := netip.ParseAddr(s)
+	return err != nil
+}
+
+// applyHosts learns hosts, addresses and services from e and gives out
+// badges for TLS and failures.
+func (m *Model) applyHosts(e event.Event) {
+	switch e.Kind {
+	case event.ServerListen:
+		if h := m.host(e.Host); h != nil {
+			if a, err := netip.ParseAddr(e.Peer); err == nil {
+				h.Addr = a.String()
+			}
+			h.addService(e.Service, e.Port)
+		}
+	case event.SMTPConnect, event.RelayConnect:
+		m.host(e.Host)
+		if h := m.host(e.Peer); h != nil {
+			h.addService(e.Service, e.Port)
+		}
+	case event.DNSQuery:
+		m.host(e.Host)
+		m.host(e.Peer)
+	case event.DNSAnswer:
+		for _, a := range e.Answer {
+			f := strings.Fields(a) // "mail.school.test. 300 IN A 127.64.0.11"
+			if len(f) >= 5 && (f[3] == "A" || f[3] == "AAAA") {
+				if h := m.host(strings.TrimSuffix(f[0], ".")); h != nil && h.Addr == "" {
+					h.Addr = f[4]
+				}
+			}
+		}
+	case event.SMTPTLS:
+		// Told by the client side of a hop: the badge goes to the server.
+		if h := m.host(e.Peer); h != nil {
+			h.TLS, h.TLSError = e.TLS, e.Error
+		}
+	case event.SMTPReply:
+		if e.Code >= 400 {
+			name := e.Host
+			if e.Stage == "client" {
+				name = e.Peer // the client got the refusal from its peer
+			}
+			if h := m.host(name); h != nil {
+				h.Refused = strings.TrimSpace(strconv.Itoa(e.Code) + " " + e.Enhanced)
+			}
+		}
+	case event.QueueDeferred:
+		if h := m.host(e.Host); h != nil {
+			h.Queued++
+		}
+	default:
+		if strings.HasPrefix(string(e.Kind), "fault.") {
+			if h := m.host(e.Host); h != nil {
+				label := strings.TrimPrefix(string(e.Kind), "fault.")
+				if e.Detail != "" {
+					label = e.Detail
+				}
+				h.addFault(label)
+			}
+		}
+	}
+}
+
+func (h *Host) addService(name string, port int) {
+	if name == "" {
+		return
+	}
+	for _, s := range h.Services {
+		if s.Name == name {
+			return
+		}
+	}
+	h.Services = append(h.Services, Service{Name: name, Port: port})
+}
+
+func (h *Host) addFault(label string) {
+	for _, f := range h.Faults {
+		if f == label {
+			return
+		}
+	}
+	h.Faults = append(h.Faults, label)
+}

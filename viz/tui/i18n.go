@@ -1,0 +1,113 @@
+package tui
+
+import "github.com/mailflow/mailflow/viz/narrate"
+
+// words are the view's own strings in one language; narration and step
+// names come from viz/narrate.
+type words struct {
+	steps, network, log, transcript, messages string
+	step                                      string
+	short                                     [6]string // step names short enough for a box of the strip
+	states                                    map[string]string
+	until                                     string // "queued until 09:30"
+	paused, playing, history, finished, max   string
+	next, press                               string
+	replay, event                             string
+	noConn, noMsg, dialogueLater              string
+	help                                      []string
+	keysTitle, detailTitle, gotoLabel         string
+	footer                                    string
+	expectations                              string
+	noTLS, queuedBadge, mailboxes             string
+	clients                                   string
+	quitNote                                  string
+}
+
+var wordsByLang = map[narrate.Lang]*words{
+	narrate.English: {
+		steps: "Steps", network: "Network", log: "Log", transcript: "Transcript", messages: "Messages",
+		step:  "Step",
+		short: [6]string{"connect", "hand over", "decide", "DNS MX", "transfer", "mailbox"},
+		states: map[string]string{StateInFlight: "in flight", StateQueued: "queued", StateDelivered: "delivered",
+			StateBounced: "bounced", StateRejected: "rejected", StatePartly: "partly delivered"},
+		until:  "queued until",
+		paused: "paused", playing: "playing", history: "history", finished: "finished", max: "max",
+		next: "next", press: "space: go on · w: why",
+		replay: "replay", event: "event",
+		noConn: "No connection yet.", noMsg: "No message yet.",
+		dialogueLater: "(the dialogue shows when the connection closes)",
+		help: []string{
+			"space →   next step (the world waits before each step)",
+			"b ←       back one step (replays the view, not the network)",
+			". ,       one event forward / back (in the history)",
+			"Home End  first / last point of the history",
+			"g         go to event number …",
+			"p         play / pause",
+			"+ -       faster / slower",
+			"Tab       next pane (Shift-Tab: previous)",
+			"↑ ↓       select a line in the pane; Esc: follow again",
+			"Enter     details of the selected event",
+			"[ ]       previous / next connection in the transcript",
+			"w         why does this step happen?",
+			"L         English / Tiếng Việt",
+			"?         this help     q  quit",
+		},
+		keysTitle: "Keys", detailTitle: "Event", gotoLabel: "Go to event: ",
+		footer:       "␣→ step · b back · p play · +- speed · Tab pane · ⏎ detail · w why · ? keys · q quit",
+		expectations: "expectations",
+		noTLS:        "no TLS", queuedBadge: "queue", mailboxes: "mailboxes",
+		clients:  "mail clients",
+		quitNote: "q: quit",
+	},
+	narrate.Vietnamese: {
+		steps: "Các bước", network: "Mạng", log: "Nhật ký", transcript: "Hội thoại", messages: "Thư",
+		step:  "Bước",
+		short: [6]string{"kết nối", "giao thư", "quyết định", "hỏi DNS", "chuyển thư", "hộp thư"},
+		states: map[string]string{StateInFlight: "đang gửi", StateQueued: "trong hàng đợi",
+			StateDelivered: "đã giao", StateBounced: "bị trả lại", StateRejected: "bị từ chối",
+			StatePartly: "giao một phần"},
+		until:  "chờ gửi lại lúc",
+		paused: "tạm dừng", playing: "đang chạy", history: "xem lại", finished: "đã xong", max: "tối đa",
+		next: "tiếp theo", press: "phím cách: tiếp · w: vì sao",
+		replay: "phát lại", event: "sự kiện",
+		noConn: "Chưa có kết nối.", noMsg: "Chưa có thư.",
+		dialogueLater: "(hội thoại hiện ra khi kết nối đóng)",
+		help: []string{
+			"cách →    bước tiếp theo (thế giới dừng trước mỗi bước)",
+			"b ←       lùi một bước (xem lại, không chạy lại mạng)",
+			". ,       tiến / lùi một sự kiện (trong lịch sử)",
+			"Home End  điểm đầu / cuối của lịch sử",
+			"g         tới sự kiện số …",
+			"p         chạy / tạm dừng",
+			"+ -       nhanh hơn / chậm hơn",
+			"Tab       khung tiếp theo (Shift-Tab: khung trước)",
+			"↑ ↓       chọn một dòng trong khung; Esc: theo dõi tiếp",
+			"Enter     chi tiết sự kiện đang chọn",
+			"[ ]       kết nối trước / sau trong khung hội thoại",
+			"w         vì sao có bước này?",
+			"L         English / Tiếng Việt",
+			"?         trợ giúp này     q  thoát",
+		},
+		keysTitle: "Phím", detailTitle: "Sự kiện", gotoLabel: "Tới sự kiện: ",
+		footer:       "␣→ bước · b lùi · p chạy · +- tốc độ · Tab khung · ⏎ chi tiết · w vì sao · ? phím · q thoát",
+		expectations: "kỳ vọng",
+		noTLS:        "không TLS", queuedBadge: "hàng đợi", mailboxes: "hộp thư",
+		clients:  "máy khách thư",
+		quitNote: "q: thoát",
+	},
+}
+
+func wordsFor(lang narrate.Lang) *words {
+	if w, ok := wordsByLang[lang]; ok {
+		return w
+	}
+	return wordsByLang[narrate.English]
+}
+
+// ShortStepName is a step's name short enough for a box of the strip.
+func ShortStepName(lang narrate.Lang, step int) string {
+	if step < 1 || step > 6 {
+		return ""
+	}
+	return wordsFor(lang).short[step-1]
+}

@@ -1,0 +1,291 @@
+// Package tui is the live classroom view: a terminal screen that shows the
+// six steps of delivery as they happen, pausing the world before each step
+// when asked, in English or Vietnamese.
+//
+// It is split like k9s: a pure layer (Model, folded from events; Timeline,
+// the history and its stops; Render* functions that turn the model into
+// pane text) tested without a terminal, and a thin App that wires tview,
+// keys and the event intake. The view only reads events, so a recorded
+// trace replays into it exactly as a live run does.
+package tui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// Message states as the messages pane shows them.
+const (
+	StateInFlight  = "in flight"
+	StateQueued    = "queued"
+	StateDelivered = "delivered"
+	StateBounced   = "bounced"
+	StateRejected  = "rejected"
+	StatePartly    = "partly delivered"
+)
+
+// Message is one message's progress through the six steps.
+type Message struct {
+	ID, From, Subject string
+	To                []string
+	// Current is the step the message is in, 0 before step 1.
+	Current int
+	// Steps holds the state of steps 1–6 (index 0 unused).
+	Steps [7]StepState
+	State string
+	// Until is when a queued message is tried again, zero when unknown.
+	Until time.Time
+	Error string
+	rcpts map[string]string // lower-cased recipient → state
+	order []string
+}
+
+// Model is the state of the view after some events: pure data, built by
+// folding events with Apply, so that the view at any point of the history
+// can be rebuilt by folding a prefix of it.
+type Model struct {
+	Scenario string
+	// Events are the events folded so far, in order: the log.
+	Events []event.Event
+	// LogConn gives, for each event, the index in Conns of the connection
+	// it belongs to, -1 for none.
+	LogConn  []int
+	Messages []*Message
+	Conns    []*Conn
+	Hosts    []*Host
+	// Clock is the simulated time of the last event.
+	Clock time.Time
+	// Finished is set by the run's summary; Passed and Failed count the
+	// expectations checked.
+	Finished       bool
+	Passed, Failed int
+
+	msgs     map[string]*Message
+	hosts    map[string]*Host
+	openConn map[string]int
+}
+
+// NewModel returns an empty model whose topology starts with hosts (copied):
+// a live run knows its hosts before any event, a replay learns them from the
+// events.
+func NewModel(hosts []Host) *Model {
+	m := &Model{msgs: map[string]*Message{}, hosts: map[string]*Host{}, openConn: map[string]int{}}
+	for _, h := range hosts {
+		h := h
+		h.Services = append([]Service(nil), h.Services...)
+		h.Faults = append([]string(nil), h.Faults...)
+		m.Hosts = append(m.Hosts, &h)
+		m.hosts[h.Name] = &h
+	}
+	return m
+}
+
+// Fold builds the model of a prefix of a run.
+func Fold(hosts []Host, events []event.Event) *Model {
+	m := NewModel(hosts)
+	for _, e := range events {
+		m.Apply(e)
+	}
+	return m
+}
+
+// Message returns a message by id, nil when unknown.
+func (m *Model) Message(id string) *Message { return m.msgs[id] }
+
+// Apply folds one event into the model. Kinds it does not know still make a
+// log line; nothing an event says can make it fail.
+func (m *Model) Apply(e event.Event) {
+	m.Events = append(m.Events, e)
+	if e.Time.After(m.Clock) {
+		m.Clock = e.Time
+	}
+	switch e.Kind {
+	case event.RunStart:
+		if e.Detail != "" {
+			m.Scenario = e.Detail
+		}
+	case event.ExpectResult:
+		if e.Passed != nil && *e.Passed {
+			m.Passed++
+		} else {
+			m.Failed++
+		}
+	case event.Summary:
+		m.Finished = true
+		m.applyOutcomes(e.Outcomes)
+	}
+	m.LogConn = append(m.LogConn, m.applyConn(e))
+	m.applyHosts(e)
+	if e.Msg != "" {
+		m.applyMessage(e)
+	}
+}
+
+func (m *Model) message(id string) *Message {
+	msg := m.msgs[id]
+	if msg == nil {
+		msg = &Message{ID: id, State: StateInFlight, rcpts: map[string]string{}}
+		m.msgs[id] = msg
+		m.Messages = append(m.Messages, msg)
+	}
+	return msg
+}
+
+func (m *Model) applyMessage(e event.Event) {
+	msg := m.message(e.Msg)
+	if msg.From == "" {
+		msg.From = e.From
+	}
+	if msg.Subject == "" {
+		msg.Subject = e.Subject
+	}
+	if e.Step >= 1 && e.Step <= 6 {
+		if StartsStep(msg.Current, e) {
+			if msg.Current > 0 && msg.Steps[msg.Current] == StepCurrent {
+				msg.Steps[msg.Current] = StepDone
+			}
+			msg.Current = e.Step
+			if msg.Steps[e.Step] != StepFailed {
+				msg.Steps[e.Step] = StepCurrent
+			}
+		}
+		switch {
+		case failed(e):
+			msg.Steps[e.Step] = StepFailed
+		case deferred(e):
+			msg.Steps[e.Step] = StepWaiting
+		}
+	}
+	rcpts := e.To
+	switch e.Kind {
+	case event.ActionStart, event.SMTPAccepted:
+		msg.setRcpts(rcpts, StateInFlight)
+	case event.MailboxStore:
+		if len(rcpts) == 0 && e.User != "" {
+			rcpts = []string{e.User}
+		}
+		msg.setRcpts(rcpts, StateDelivered)
+		for s := 1; s <= 6; s++ {
+			if msg.Steps[s] == StepCurrent || msg.Steps[s] == StepWaiting {
+				msg.Steps[s] = StepDone
+			}
+		}
+	default:
+		switch {
+		case failed(e) && e.Kind != event.SMTPAuth:
+			st := StateRejected
+			if e.Kind == event.QueueFailed || strings.HasSuffix(string(e.Kind), ".bounced") {
+				st = StateBounced
+			}
+			msg.setRcpts(rcpts, st)
+			msg.Error = reply(e)
+		case deferred(e):
+			msg.setRcpts(rcpts, StateQueued)
+			msg.Error = reply(e)
+			// The next attempt's time, when the queue tells it.
+			if t, err := time.Parse(time.RFC3339, e.Detail); err == nil {
+				msg.Until = t
+			}
+		}
+	}
+	msg.State = msg.derive()
+}
+
+// setRcpts moves recipients to a state; a final state stays final.
+func (msg *Message) setRcpts(rcpts []string, state string) {
+	for _, r := range rcpts {
+		k := strings.ToLower(r)
+		cur, known := msg.rcpts[k]
+		if !known {
+			msg.order = append(msg.order, k)
+			msg.To = append(msg.To, r)
+		}
+		if cur == StateDelivered || cur == StateBounced || cur == StateRejected {
+			continue
+		}
+		msg.rcpts[k] = state
+	}
+}
+
+// derive is the message's state from its recipients': the worst pending
+// one first, delivered only when all are.
+func (msg *Message) derive() string {
+	if len(msg.order) == 0 {
+		return StateInFlight
+	}
+	delivered, first := 0, ""
+	for _, k := range msg.order {
+		switch st := msg.rcpts[k]; st {
+		case StateDelivered:
+			delivered++
+		case StateInFlight, StateQueued:
+			return st
+		default:
+			if first == "" {
+				first = st
+			}
+		}
+	}
+	switch {
+	case delivered == len(msg.order):
+		return StateDelivered
+	case delivered > 0:
+		return StatePartly
+	}
+	return first
+}
+
+// applyOutcomes takes the summary's word for every message's final state.
+func (m *Model) applyOutcomes(outs []event.MessageOutcome) {
+	for _, o := range outs {
+		if o.Msg == "" {
+			continue
+		}
+		msg := m.message(o.Msg)
+		if msg.From == "" {
+			msg.From = o.From
+		}
+		if msg.Subject == "" {
+			msg.Subject = o.Subject
+		}
+		if len(msg.To) == 0 {
+			msg.setRcpts(o.To, StateInFlight)
+		}
+		switch st := o.State; {
+		case st == "failed" || st == StateBounced:
+			msg.State = StateBounced
+		case strings.HasPrefix(st, "partly"):
+			msg.State = StatePartly
+		case st != "":
+			msg.State = st
+		}
+		if o.Error != "" && msg.State != StateDelivered {
+			msg.Error = o.Error
+		}
+		if msg.State == StateDelivered {
+			for s := 1; s <= 6; s++ {
+				if msg.Steps[s] == StepCurrent {
+					msg.Steps[s] = StepDone
+				}
+			}
+		}
+	}
+}
+
+// reply is a failure's reply code and text, e.g. "550 5.1.1 no such user".
+func reply(e event.Event) string {
+	var parts []string
+	if e.Code != 0 {
+		parts = append(parts, strconv.Itoa(e.Code))
+	}
+	if e.Enhanced != "" {
+		parts = append(parts, e.Enhanced)
+	}
+	if e.Error != "" {
+		parts = append(parts, e.Error)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,262 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/viz/narrate"
+)
+
+// LogText is an event's line in the log, in lang. Kinds the narration does
+// not know yet keep the text they were recorded with, so a newer trace still
+// reads well.
+func LogText(lang narrate.Lang, e event.Event) string {
+	t := narrate.Text(lang, e)
+	if e.Text != "" && strings.HasSuffix(t, e.Host+" "+string(e.Kind)) {
+		return e.Text
+	}
+	return t
+}
+
+// LogRegion is the region id of event i in the log pane.
+func LogRegion(i int) string { return "e" + strconv.Itoa(i) }
+
+// MessageRegion is the region id of message i in the messages pane.
+func MessageRegion(i int) string { return "m" + strconv.Itoa(i) }
+
+// RenderLog draws the narrated log, one region per event, coloured by step;
+// failures in red. With next, the step about to start ends the log, dimmed,
+// so the class sees what the world waits to do. Times show when the pane is
+// wide enough.
+func RenderLog(m *Model, next *event.Event, lang narrate.Lang, th Theme, width int) string {
+	var b strings.Builder
+	for i, e := range m.Events {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(`["` + LogRegion(i) + `"]`)
+		if width >= 70 {
+			b.WriteString(th.wrap(e.Time.Format("15:04:05.000"), "gray", "d") + " ")
+		}
+		color, attrs := stepColors[max(0, min(e.Step, 6))], ""
+		if failed(e) || (e.Kind == event.ExpectResult && (e.Passed == nil || !*e.Passed)) {
+			color, attrs = "red", "b"
+		} else if deferred(e) {
+			color = "yellow"
+		}
+		b.WriteString(th.wrap(esc(LogText(lang, e)), color, attrs))
+		b.WriteString(`[""]`)
+	}
+	if next != nil {
+		if len(m.Events) > 0 {
+			b.WriteByte('\n')
+		}
+		n := *next
+		n.Text = ""
+		b.WriteString(th.wrap(esc("⏸ "+wordsFor(lang).next+": "+LogText(lang, n)), "gray", "d"))
+	}
+	return b.String()
+}
+
+// RenderMessages lists the messages and their state, one region each; sel
+// is the message the strip follows.
+func RenderMessages(m *Model, sel string, lang narrate.Lang, th Theme, width int) string {
+	if len(m.Messages) == 0 {
+		return th.wrap(wordsFor(lang).noMsg, "", "d")
+	}
+	var b strings.Builder
+	for i, msg := range m.Messages {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		mark := " "
+		if msg.ID == sel {
+			mark = markCurrent
+		}
+		b.WriteString(`["` + MessageRegion(i) + `"]`)
+		b.WriteString(esc(mark+msg.ID) + " " + th.wrap(esc(stateText(msg, lang)), stateColor(msg.State), "b"))
+		b.WriteString("\n  " + esc(fit(msg.From+" → "+strings.Join(msg.To, ", "), width-2, false)))
+		var path []string
+		for s := 1; s <= 6; s++ {
+			switch msg.Steps[s] {
+			case StepDone, StepCurrent:
+				path = append(path, strconv.Itoa(s))
+			case StepFailed:
+				path = append(path, strconv.Itoa(s)+markFailed)
+			case StepWaiting:
+				path = append(path, strconv.Itoa(s)+markWaiting)
+			}
+		}
+		line := strings.Join(path, "→")
+		if msg.Subject != "" {
+			line = strconv.Quote(msg.Subject) + "  " + line
+		}
+		b.WriteString("\n  " + th.wrap(esc(fit(line, width-2, false)), "", "d"))
+		if msg.Error != "" && msg.State != StateDelivered {
+			b.WriteString("\n  " + th.wrap(esc(fit(msg.Error, width-2, false)), "red", ""))
+		}
+		b.WriteString(`[""]`)
+	}
+	return b.String()
+}
+
+// RenderTopology lists the hosts with their addresses and services, and
+// badges for TLS, refusals, queued deliveries and injected faults.
+func RenderTopology(m *Model, lang narrate.Lang, th Theme, width int) string {
+	w := wordsFor(lang)
+	var lines []string
+	for _, h := range m.Hosts {
+		switch h.Role {
+		case RoleDNS:
+			addr := h.Addr
+			if p := h.port("dns"); p != "" && addr != "" {
+				addr += ":" + p
+			}
+			lines = append(lines, th.wrap("DNS", "", "b")+"  "+esc(addr)+badges(h, w, th))
+			continue
+		case RoleClient:
+			lines = append(lines, th.wrap(esc(w.clients), "", "b")+"  "+esc(h.Addr))
+			continue
+		}
+		lines = append(lines, th.wrap(esc(fit(h.Name, width, false)), "", "b")+badges(h, w, th))
+		var about []string
+		if h.Addr != "" {
+			about = append(about, h.Addr)
+		}
+		if h.MX > 0 {
+			about = append(about, "MX "+strconv.Itoa(h.MX))
+		}
+		if h.Mailboxes {
+			about = append(about, w.mailboxes)
+		}
+		if len(about) > 0 {
+			lines = append(lines, "  "+esc(fit(strings.Join(about, " · "), width-2, false)))
+		}
+		if s := serviceLine(h); s != "" {
+			lines = append(lines, "  "+th.wrap(esc(fit(s, width-2, false)), "", "d"))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func badges(h *Host, w *words, th Theme) string {
+	var b strings.Builder
+	if h.TLS != "" {
+		if h.TLSError != "" {
+			b.WriteString(" " + th.wrap(esc("["+h.TLS+" "+markFailed+"]"), "red", "b"))
+		} else {
+			b.WriteString(" " + th.wrap(esc("["+h.TLS+" "+markDone+"]"), "green", ""))
+		}
+	}
+	if h.Refused != "" {
+		b.WriteString(" " + th.wrap(esc("["+markFailed+h.Refused+"]"), "red", "b"))
+	}
+	if h.Queued > 0 {
+		b.WriteString(" " + th.wrap(esc(fmt.Sprintf("[%s %d]", w.queuedBadge, h.Queued)), "yellow", ""))
+	}
+	for _, f := range h.Faults {
+		b.WriteString(" " + th.wrap(esc("[⚡"+f+"]"), "fuchsia", "b"))
+	}
+	return b.String()
+}
+
+// serviceLine groups a host's services by protocol: "SMTP 25 587 465 ·
+// POP3 110 995 · IMAP 143 993".
+func serviceLine(h *Host) string {
+	groups := map[string][]string{}
+	var order []string
+	for _, s := range h.Services {
+		g := strings.ToUpper(s.Name)
+		switch s.Name {
+		case "smtp", "submission", "submissions":
+			g = "SMTP"
+		case "pop3", "pop3s":
+			g = "POP3"
+		case "imap", "imaps":
+			g = "IMAP"
+		}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		p := strconv.Itoa(s.Port)
+		if s.Real != 0 && s.Real != s.Port {
+			p += "→" + strconv.Itoa(s.Real)
+		}
+		groups[g] = append(groups[g], p)
+	}
+	var parts []string
+	for _, g := range order {
+		parts = append(parts, g+" "+strings.Join(groups[g], " "))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (h *Host) port(name string) string {
+	for _, s := range h.Services {
+		if s.Name == name {
+			if s.Real != 0 {
+				return strconv.Itoa(s.Real)
+			}
+			return strconv.Itoa(s.Port)
+		}
+	}
+	return ""
+}
+
+// ConnTitle names a connection: "alice's mail client → mail.example.test:587
+// (submission)".
+func ConnTitle(c *Conn) string {
+	t := c.Host + " → " + c.Peer
+	if c.Kind == ConnDNS {
+		t = c.Host + " ⇄ DNS"
+	} else if c.Port != 0 {
+		t += ":" + strconv.Itoa(c.Port)
+	}
+	if c.Service != "" && c.Kind != ConnDNS {
+		t += " (" + c.Service + ")"
+	}
+	if c.Msg != "" {
+		t += " · " + c.Msg
+	}
+	return t
+}
+
+// RenderTranscript shows one connection's dialogue: C:/S: lines for SMTP,
+// Q:/A: for DNS; refusals in red. Before the dialogue is known it tells
+// what happened on the connection so far.
+func RenderTranscript(m *Model, conn int, lang narrate.Lang, th Theme) string {
+	w := wordsFor(lang)
+	if conn < 0 || conn >= len(m.Conns) {
+		return th.wrap(w.noConn, "", "d")
+	}
+	c := m.Conns[conn]
+	var b strings.Builder
+	b.WriteString(th.wrap(esc(ConnTitle(c)), stepColors[max(0, min(c.Step, 6))], "b"))
+	if len(c.Lines) == 0 || c.Kind == ConnFetch {
+		for _, i := range c.Notes {
+			b.WriteString("\n" + th.wrap(esc("» "+LogText(lang, m.Events[i])), "", "d"))
+		}
+	}
+	if len(c.Lines) == 0 && !c.Closed && c.Kind == ConnSMTP {
+		b.WriteString("\n" + th.wrap(esc(w.dialogueLater), "", "d"))
+	}
+	for _, l := range c.Lines {
+		b.WriteString("\n" + transcriptLine(l, th))
+	}
+	return b.String()
+}
+
+func transcriptLine(l string, th Theme) string {
+	switch {
+	case strings.HasPrefix(l, "S: 4"), strings.HasPrefix(l, "S: 5"), strings.HasPrefix(l, "A: NXDOMAIN"),
+		strings.HasPrefix(l, "A: SERVFAIL"), strings.HasPrefix(l, "A: REFUSED"):
+		return th.wrap(esc(l), "red", "b")
+	case strings.HasPrefix(l, "C: "), strings.HasPrefix(l, "Q: "):
+		return th.wrap(esc(l), "aqua", "")
+	case strings.HasPrefix(l, "S: "), strings.HasPrefix(l, "A: "):
+		return th.wrap(esc(l), "lime", "")
+	}
+	return esc(l)
+}

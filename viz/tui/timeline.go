@@ -1,0 +1,82 @@
+package tui
+
+import "github.com/mailflow/mailflow/sim/event"
+
+// Timeline is the history of a run and its stops: the places, between
+// events, where a message is about to start a step. Step-through stops
+// there, back and forward move between them, and a replay seeks on them.
+// Position k means "the first k events have happened".
+type Timeline struct {
+	events []event.Event
+	starts []bool // events[i] starts a step of its message
+	step   map[string]int
+}
+
+// NewTimeline returns a timeline holding events.
+func NewTimeline(events []event.Event) *Timeline {
+	t := &Timeline{step: map[string]int{}}
+	t.Append(events...)
+	return t
+}
+
+// Append adds events at the end of the history.
+func (t *Timeline) Append(events ...event.Event) {
+	for _, e := range events {
+		s := StartsStep(t.step[e.Msg], e)
+		if s {
+			t.step[e.Msg] = e.Step
+		}
+		t.events = append(t.events, e)
+		t.starts = append(t.starts, s)
+	}
+}
+
+// Len is the number of events in the history.
+func (t *Timeline) Len() int { return len(t.events) }
+
+// Events returns the first k events (not a copy: do not modify).
+func (t *Timeline) Events(k int) []event.Event { return t.events[:t.clamp(k)] }
+
+// At returns event i.
+func (t *Timeline) At(i int) event.Event { return t.events[i] }
+
+// IsStop reports whether position k is just before a step starts.
+func (t *Timeline) IsStop(k int) bool { return k >= 0 && k < len(t.events) && t.starts[k] }
+
+// Next is the first stop after position k, or the end.
+func (t *Timeline) Next(k int) int {
+	for i := t.clamp(k) + 1; i < len(t.events); i++ {
+		if t.starts[i] {
+			return i
+		}
+	}
+	return len(t.events)
+}
+
+// Prev is the last stop before position k, or the start.
+func (t *Timeline) Prev(k int) int {
+	for i := t.clamp(k) - 1; i > 0; i-- {
+		if t.starts[i] {
+			return i
+		}
+	}
+	return 0
+}
+
+// First is the first stop: the world set up, nothing sent yet.
+func (t *Timeline) First() int {
+	if t.IsStop(0) {
+		return 0
+	}
+	return t.Next(0)
+}
+
+func (t *Timeline) clamp(k int) int {
+	switch {
+	case k < 0:
+		return 0
+	case k > len(t.events):
+		return len(t.events)
+	}
+	return k
+}
