@@ -6,7 +6,7 @@ BIN     := bin/mailflow
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build run test test-short bench lint fmt clean
+.PHONY: all build run test test-short bench lint fmt clean interop interop-deps
 
 all: build
 
@@ -24,6 +24,16 @@ test:
 
 test-short:
 	$(GO) test -count=1 ./...
+
+## interop: real clients (dig, swaks, curl, Python) against `mailflow up`
+interop: build
+	bash interop/run.sh
+
+## interop-deps: install the interop clients (Debian/Ubuntu, as root)
+interop-deps:
+	@missing=""; for t in dig:bind9-dnsutils swaks:swaks curl:curl python3:python3; do \
+		command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
 ## bench: the benchmarks recorded in docs/performance.md
 bench:

@@ -76,7 +76,7 @@ func loadBuiltin(name string) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse("builtin/"+name+".yaml", src)
+	return newLoader(noExtends).parse("builtin/"+name+".yaml", src)
 }
 
 // Load reads a scenario from the file arg or, when no such file exists and

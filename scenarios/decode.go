@@ -18,6 +18,7 @@ const nodeBudget = 200_000
 // reflection and recording every problem with its position instead of
 // stopping at the first.
 type decoder struct {
+	file      string // the file positions and errors belong to
 	errs      ErrorList
 	pos       map[string]Position
 	failed    map[string]bool // paths whose value could not be decoded
@@ -25,12 +26,16 @@ type decoder struct {
 	exhausted bool
 }
 
-func newDecoder() *decoder {
-	return &decoder{pos: map[string]Position{}, failed: map[string]bool{}, budget: nodeBudget}
+func newDecoder(file string) *decoder {
+	return &decoder{file: file, pos: map[string]Position{}, failed: map[string]bool{}, budget: nodeBudget}
 }
 
 func (d *decoder) errAt(n *yaml.Node, hint, format string, args ...any) {
-	d.errs = append(d.errs, &Error{Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...), Hint: hint})
+	d.errs = append(d.errs, &Error{File: d.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (d *decoder) at(n *yaml.Node) Position {
+	return Position{Line: n.Line, Column: n.Column, File: d.file}
 }
 
 // fieldInfo describes one YAML-visible struct field.
@@ -184,7 +189,7 @@ func (d *decoder) decode(orig *yaml.Node, v reflect.Value, path, label, noun str
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
 			ip := fmt.Sprintf("%s[%d]", path, i)
-			d.pos[ip] = Position{item.Line, item.Column}
+			d.pos[ip] = d.at(item)
 			en := typeNoun[et]
 			if en == "" {
 				en = label
@@ -330,6 +335,8 @@ func (d *decoder) mapping(n, orig *yaml.Node, v reflect.Value, path, noun string
 			hint := ""
 			if s := suggest(key, fieldNames(fields)); s != "" {
 				suggested[s] = true
+				// the typo was meant to set s: later checks of s stay quiet
+				d.failed[joinPath(path, s)] = true
 				hint = fmt.Sprintf("did you mean %q?", s)
 			} else {
 				hint = "valid fields: " + strings.Join(fieldNames(fields), ", ")
@@ -341,9 +348,9 @@ func (d *decoder) mapping(n, orig *yaml.Node, v reflect.Value, path, noun string
 		fp := joinPath(path, key)
 		val := resolve(p.val)
 		if val != nil && (val.Kind == yaml.MappingNode || val.Kind == yaml.SequenceNode) {
-			d.pos[fp] = Position{p.key.Line, p.key.Column}
+			d.pos[fp] = d.at(p.key)
 		} else {
-			d.pos[fp] = Position{p.val.Line, p.val.Column}
+			d.pos[fp] = d.at(p.val)
 		}
 		fv := v.Field(f.index)
 		d.decode(p.val, fv, fp, key, key)

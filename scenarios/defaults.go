@@ -61,8 +61,12 @@ func applyDefaults(s *Scenario) {
 			}
 		}
 	}
-	sends := 0
+	sends, fetches := 0, 0
 	for i := range s.Actions {
+		if f := s.Actions[i].Fetch; f != nil {
+			fetches++
+			defaultFetch(f, fetches)
+		}
 		if a := s.Actions[i].Send; a != nil {
 			sends++
 			defaultSend(a, sends)

@@ -35,7 +35,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// ErrorList is every problem found in one file, sorted by position.
+// ErrorList is every problem found in one scenario, sorted by file and
+// position. A scenario that extends another may list problems of the base
+// file too, each with that file's name; they come first.
 type ErrorList []*Error
 
 // Error joins the errors' messages with newlines.
@@ -80,10 +82,22 @@ func caretPad(line string, col int) string {
 	return b.String()
 }
 
-// sortErrors orders errors by position and drops exact duplicates, which
-// arise when an aliased node is reached through several paths.
-func sortErrors(l ErrorList) ErrorList {
+// sortErrors orders errors by file (in the order of files, others last)
+// and position, and drops exact duplicates, which arise when an aliased node
+// is reached through several paths.
+func sortErrors(l ErrorList, files []string) ErrorList {
+	rank := func(f string) int {
+		for i, g := range files {
+			if f == g {
+				return i
+			}
+		}
+		return len(files)
+	}
 	sort.SliceStable(l, func(i, j int) bool {
+		if ri, rj := rank(l[i].File), rank(l[j].File); ri != rj {
+			return ri < rj
+		}
 		if l[i].Line != l[j].Line {
 			return l[i].Line < l[j].Line
 		}
@@ -102,16 +116,24 @@ func sortErrors(l ErrorList) ErrorList {
 	return out
 }
 
-// fillSource sets each error's file name and source line.
-func fillSource(l ErrorList, file string, src []byte) {
-	lines := strings.Split(string(src), "\n")
+// fillSource sets each error's source line from sources, keyed by file
+// name; an error without a file belongs to file.
+func fillSource(l ErrorList, file string, sources map[string][]byte) {
+	split := map[string][]string{}
 	for _, e := range l {
-		e.File = file
+		if e.File == "" {
+			e.File = file
+		}
 		if e.Line < 1 {
 			e.Line = 1
 		}
 		if e.Column < 1 {
 			e.Column = 1
+		}
+		lines, ok := split[e.File]
+		if !ok {
+			lines = strings.Split(string(sources[e.File]), "\n")
+			split[e.File] = lines
 		}
 		if e.Line <= len(lines) {
 			s := strings.TrimSuffix(lines[e.Line-1], "\r")

@@ -20,40 +20,70 @@ import (
 const MaxSourceSize = 1 << 20
 
 // Parse decodes a scenario from src, applies the defaults and validates it.
-// file names the source in error messages and gives the default Name. The
-// error, when not nil, is an ErrorList holding every problem found.
+// file names the source in error messages and gives the default Name; a
+// file that extends another finds it relative to file's directory, on the
+// operating system's file system. The error, when not nil, is an ErrorList
+// holding every problem found.
 func Parse(file string, src []byte) (*Scenario, error) {
+	return newLoader(readBase).parse(file, src)
+}
+
+// parse is Parse for one top-level file, with this loader's way of reading
+// base files.
+func (l *loader) parse(file string, src []byte) (*Scenario, error) {
+	s, errs := l.load(file, src, nil)
+	if len(errs) > 0 {
+		fillSource(errs, file, l.sources)
+		return nil, sortErrors(errs, l.order())
+	}
+	return s, nil
+}
+
+// load decodes one file, merges in the file it extends, applies the
+// defaults and validates the result. chain holds the files that extend
+// this one, to catch cycles. A scenario comes back only with no errors.
+func (l *loader) load(file string, src []byte, chain []string) (*Scenario, ErrorList) {
+	l.sources[file] = src
+	l.files = append(l.files, file)
 	errs := checkSource(src)
 	var root *yaml.Node
 	if len(errs) == 0 {
 		root, errs = parseYAML(src)
 	}
 	if len(errs) > 0 {
-		return nil, finish(errs, file, src)
+		for _, e := range errs {
+			e.File = file
+		}
+		return nil, errs
 	}
 
 	s := &Scenario{File: file, Source: src}
-	d := newDecoder()
+	d := newDecoder(file)
 	d.decode(root, reflect.ValueOf(s).Elem(), "", "the top level", "the scenario")
 	s.Pos = d.pos
+	errs = d.errs
+	if d.exhausted { // a cut-off tree is half empty: its checks would only add noise
+		return nil, errs
+	}
+	if s.Extends != "" {
+		base, berrs := l.base(s, chain)
+		if len(berrs) > 0 {
+			// without its base the scenario's users and hosts are unknown:
+			// checking it would only add noise
+			return nil, append(errs, berrs...)
+		}
+		merge(s, base, d.failed)
+	}
 	if s.Name == "" && file != "" {
-		base := filepath.Base(file)
-		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
+		b := filepath.Base(file)
+		s.Name = strings.TrimSuffix(b, filepath.Ext(b))
 	}
 	applyDefaults(s)
-	errs = d.errs
-	if !d.exhausted { // a cut-off tree is half empty: its checks would only add noise
-		errs = append(errs, validate(s, d.failed)...)
-	}
+	errs = append(errs, validate(s, d.failed)...)
 	if len(errs) > 0 {
-		return nil, finish(errs, file, src)
+		return nil, errs
 	}
 	return s, nil
-}
-
-func finish(errs ErrorList, file string, src []byte) ErrorList {
-	fillSource(errs, file, src)
-	return sortErrors(errs)
 }
 
 // checkSource rejects what is not worth handing to the YAML parser.

@@ -15,8 +15,18 @@ type Scenario struct {
 	// Start is the simulated wall-clock time the run begins at, RFC 3339.
 	// Defaults to 2026-01-05T09:00:00Z.
 	Start string `yaml:"start,omitempty" json:"start,omitempty"`
-	// Domains are the mail domains of the simulated internet.
-	Domains []Domain `yaml:"domains" json:"domains"`
+	// Extends names another scenario file, relative to this one, whose
+	// domains (with their users, hosts and dns) this scenario starts from, so
+	// that a suite of scenarios can share one topology file. Domains listed
+	// here are merged by name: their users, hosts and dns are added to the
+	// base file's domain of the same name, and new names add domains. The
+	// base file's actions and expect are not taken; its description, seed
+	// and start are, unless set here. The base file may itself extend
+	// another. Built-in scenarios cannot use it.
+	Extends string `yaml:"extends,omitempty" json:"extends,omitempty"`
+	// Domains are the mail domains of the simulated internet. Required
+	// unless extends names a file that has them.
+	Domains []Domain `yaml:"domains,omitempty" json:"domains,omitempty"`
 	// Actions are played in order once every server is listening.
 	Actions []Action `yaml:"actions,omitempty" json:"actions,omitempty"`
 	// Expect lists what must hold when the actions are done; a failed
@@ -37,6 +47,9 @@ type Scenario struct {
 type Position struct {
 	Line   int
 	Column int
+	// File is the file the position is in: the scenario's own, or for
+	// fields taken through extends, the base file's.
+	File string
 }
 
 // Domain is a mail domain with its users, the hosts serving it and extra DNS
@@ -102,6 +115,34 @@ type Action struct {
 	Send *Send `yaml:"send,omitempty" json:"send,omitempty"`
 	// Wait pauses the actions until messages reach a final state.
 	Wait *Wait `yaml:"wait,omitempty" json:"wait,omitempty"`
+	// Fetch reads a mailbox over POP3 or IMAP, as the recipient's mail
+	// client does after step 6.
+	Fetch *Fetch `yaml:"fetch,omitempty" json:"fetch,omitempty"`
+}
+
+// Fetch reads a user's mailbox as a mail client would. POP3 downloads the
+// messages and, unless keep is true, deletes them from the server; IMAP
+// reads them where they are, marking them \Seen, and deletes them only when
+// keep is false.
+type Fetch struct {
+	// ID names the fetch in events and expectations. Defaults to f1, f2, ...
+	// in the order of the fetch actions.
+	ID string `yaml:"id,omitempty" json:"id,omitempty"`
+	// User is the mailbox owner's address; the client logs in as this user.
+	User string `yaml:"user" json:"user"`
+	// Protocol is pop3 or imap.
+	Protocol string `yaml:"protocol" json:"protocol"`
+	// TLS is implicit (ports 995 and 993, the default), starttls (STLS on
+	// 110, STARTTLS on 143) or none.
+	TLS string `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Keep leaves the messages on the server. Defaults to false for pop3
+	// (download and delete) and true for imap.
+	Keep *bool `yaml:"keep,omitempty" json:"keep,omitempty"`
+	// Folder is the IMAP folder to read. Defaults to INBOX; POP3 always
+	// reads INBOX.
+	Folder string `yaml:"folder,omitempty" json:"folder,omitempty"`
+	// Password overrides the user's password, e.g. to show a failed login.
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
 }
 
 // Send submits one message through the sender's own mail server.
@@ -181,6 +222,26 @@ type Expectation struct {
 	Steps *StepsExpectation `yaml:"steps,omitempty" json:"steps,omitempty"`
 	// Reply checks that an SMTP reply with this code was seen.
 	Reply *ReplyExpectation `yaml:"reply,omitempty" json:"reply,omitempty"`
+	// Fetched checks what a fetch action read.
+	Fetched *FetchedExpectation `yaml:"fetched,omitempty" json:"fetched,omitempty"`
+}
+
+// FetchedExpectation matches the messages one fetch action read.
+type FetchedExpectation struct {
+	// Fetch is the id of a fetch action.
+	Fetch string `yaml:"fetch" json:"fetch"`
+	// Count of matching messages required; defaults to at least one.
+	Count *int `yaml:"count,omitempty" json:"count,omitempty"`
+	// Subject the messages must have.
+	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"`
+	// From must appear in the From: header.
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+	// BodyContains is text the message's text body must contain.
+	BodyContains string `yaml:"body_contains,omitempty" json:"body_contains,omitempty"`
+	// Attachments are file names the messages must carry.
+	Attachments []string `yaml:"attachments,omitempty" json:"attachments,omitempty"`
+	// Flags the messages must carry after the fetch (IMAP), e.g. [\Seen].
+	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
 }
 
 // Delivered matches messages in one mailbox folder.

@@ -22,14 +22,17 @@ type validator struct {
 	userAddrs []string
 	hosts     map[string]string // lower-case host name -> path of its name
 	hostNames []string
+	domainSet map[string]bool // lower-case names of the simulated domains
+	domainList []string
 	ids       map[string]int // send id -> action index
 	idList    []string
 }
 
 func validate(s *Scenario, failed map[string]bool) ErrorList {
-	v := &validator{s: s, failed: failed, users: map[string]UserRef{}, hosts: map[string]string{}, ids: map[string]int{}}
+	v := &validator{s: s, failed: failed, users: map[string]UserRef{}, hosts: map[string]string{}, ids: map[string]int{}, domainSet: map[string]bool{}}
 	v.scenario()
 	v.domains()
+	v.mxTargets()
 	v.actions()
 	v.expectations()
 	return v.errs
@@ -37,7 +40,18 @@ func validate(s *Scenario, failed map[string]bool) ErrorList {
 
 func (v *validator) at(path, hint, format string, args ...any) {
 	p := v.s.PosOf(path)
-	v.errs = append(v.errs, &Error{Line: p.Line, Column: p.Column, Msg: fmt.Sprintf(format, args...), Hint: hint})
+	v.errs = append(v.errs, &Error{File: p.File, Line: p.Line, Column: p.Column, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// firstAt says where the value at path is, for "(first at ...)" in an
+// error reported at here: "line 4", or "line 4 of topology.yaml" when the
+// two are in different files (one came through extends).
+func (v *validator) firstAt(path, here string) string {
+	p, h := v.s.PosOf(path), v.s.PosOf(here)
+	if p.File != h.File && p.File != "" {
+		return fmt.Sprintf("line %d of %s", p.Line, p.File)
+	}
+	return fmt.Sprintf("line %d", p.Line)
 }
 
 // explicit reports whether the file set path itself rather than a default.
@@ -46,7 +60,6 @@ func (v *validator) explicit(path string) bool {
 	return ok
 }
 
-func (v *validator) line(path string) int { return v.s.PosOf(path).Line }
 
 // oneOfHint suggests a close value, else lists the allowed ones.
 func oneOfHint(val string, allowed []string) string {
@@ -63,6 +76,14 @@ func (v *validator) scenario() {
 	}
 	if _, err := time.Parse(time.RFC3339, s.Start); err != nil {
 		v.at("start", "write an RFC 3339 time such as "+DefaultStart, "start %q is not a valid time", s.Start)
+	}
+	if len(s.Domains) == 0 && !v.failed["domains"] && !v.failed["extends"] {
+		hint := "list at least one domain, or extend a file that has them: extends: topology.yaml"
+		if v.explicit("domains") {
+			v.at("domains", hint, "\"domains\" at the top level must not be empty")
+		} else {
+			v.at("domains", hint, "missing required field \"domains\" at the top level")
+		}
 	}
 }
 
@@ -83,9 +104,11 @@ func (v *validator) domains() {
 			if prob := hostnameProblem(d.Name); prob != "" {
 				v.at(p+".name", "", "domain name %q is not valid: %s", d.Name, prob)
 			} else if first, dup := seen[strings.ToLower(d.Name)]; dup {
-				v.at(p+".name", "", "duplicate domain %s (first at line %d)", d.Name, v.line(first))
+				v.at(p+".name", "", "duplicate domain %s (first at %s)", d.Name, v.firstAt(first, p+".name"))
 			} else {
 				seen[strings.ToLower(d.Name)] = p + ".name"
+				v.domainSet[strings.ToLower(d.Name)] = true
+				v.domainList = append(v.domainList, d.Name)
 			}
 		}
 		v.domainUsers(p, d)
@@ -107,7 +130,7 @@ func (v *validator) domainUsers(p string, d Domain) {
 		}
 		key := strings.ToLower(u.Name)
 		if first, dup := seen[key]; dup {
-			v.at(up, "", "duplicate user %s in domain %s (first at line %d)", u.Name, d.Name, v.line(first))
+			v.at(up, "", "duplicate user %s in domain %s (first at %s)", u.Name, d.Name, v.firstAt(first, up))
 			continue
 		}
 		seen[key] = up
@@ -166,7 +189,7 @@ func (v *validator) domainHosts(p string, d Domain) {
 			if strings.HasSuffix(first, "]") { // a domain's default host
 				v.at(hp+".name", "", "host %s is also the default host of domain %s, which declares no hosts", h.Name, v.s.Domains[domainIndex(first)].Name)
 			} else {
-				v.at(hp+".name", "", "duplicate host %s (first at line %d)", h.Name, v.line(first))
+				v.at(hp+".name", "", "duplicate host %s (first at %s)", h.Name, v.firstAt(first, hp+".name"))
 			}
 			continue
 		}

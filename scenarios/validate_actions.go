@@ -44,17 +44,30 @@ func (v *validator) user(path, s, why string) {
 	if _, ok := v.users[strings.ToLower(addr)]; ok {
 		return
 	}
-	hint := didYouMeanName(addr, v.userAddrs)
-	if hint == "" {
-		hint = why
+	if hint := didYouMeanName(addr, v.userAddrs); hint != "" {
+		v.at(path, hint, "unknown user %s", addr)
+		return
 	}
-	v.at(path, hint, "unknown user %s", addr)
+	domain := addr[strings.LastIndexByte(addr, '@')+1:]
+	if v.domainSet[domain] || len(v.domainList) == 0 {
+		v.at(path, why, "unknown user %s", addr)
+		return
+	}
+	hint := didYouMeanName(domain, v.domainList)
+	if hint == "" {
+		hint = "the simulated domains are " + quoteList(v.domainList, "and")
+	}
+	v.at(path, hint, "unknown user %s: %s is not a simulated domain", addr, domain)
 }
 
 func (v *validator) actions() {
 	var sent []string // ids sent before the current action
+	fetchIDs := map[string]bool{}
 	for i, a := range v.s.Actions {
 		p := fmt.Sprintf("actions[%d]", i)
+		if a.Fetch != nil {
+			v.fetch(p+".fetch", a.Fetch, fetchIDs)
+		}
 		if a.Send != nil {
 			v.send(p+".send", a.Send)
 			id := a.Send.ID
@@ -63,9 +76,9 @@ func (v *validator) actions() {
 			case !idRe.MatchString(id):
 				v.at(idp, "", "message id %q may hold only letters, digits, '.', '_' and '-'", id)
 			case dup && !v.explicit(idp):
-				v.at(p+".send", "give this send an id of its own", "this send's default id %s is already taken by the send at line %d", id, v.line(fmt.Sprintf("actions[%d].send", first)))
+				v.at(p+".send", "give this send an id of its own", "this send's default id %s is already taken by the send at %s", id, v.firstAt(fmt.Sprintf("actions[%d].send", first), p+".send"))
 			case dup:
-				v.at(idp, "", "duplicate message id %s (first at line %d)", id, v.line(fmt.Sprintf("actions[%d].send", first)))
+				v.at(idp, "", "duplicate message id %s (first at %s)", id, v.firstAt(fmt.Sprintf("actions[%d].send", first), idp))
 			default:
 				v.ids[id] = i
 				v.idList = append(v.idList, id)
@@ -219,6 +232,9 @@ func (v *validator) expectations() {
 		}
 		if r := e.Reply; r != nil {
 			v.reply(p+".reply", r)
+		}
+		if x := e.Fetched; x != nil {
+			v.fetched(p+".fetched", x)
 		}
 	}
 }

@@ -34,6 +34,8 @@ func (n *Network) Play(ctx context.Context) error {
 			}
 		case a.Wait != nil:
 			err = n.wait(ctx, a.Wait)
+		case a.Fetch != nil:
+			err = n.fetch(ctx, a.Fetch)
 		}
 		if err != nil {
 			return fmt.Errorf("action %d: %w", i+1, err)

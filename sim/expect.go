@@ -39,6 +39,8 @@ func (n *Network) Check() []Result {
 			r = n.checkSteps(x.Steps)
 		case x.Reply != nil:
 			r = n.checkReply(x.Reply)
+		case x.Fetched != nil:
+			r = n.checkFetched(x.Fetched)
 		}
 		r.Index = i
 		r.Pos = n.Scenario.Pos[fmt.Sprintf("expect[%d]", i)]
@@ -60,8 +62,8 @@ func (n *Network) Outcomes() []event.MessageOutcome { return n.tracker.outcomes(
 
 // storedMessage is what an expectation can ask of a message in a mailbox.
 type storedMessage struct {
-	subject, from, text string
-	attachments         []string
+	messageID, subject, from, text string
+	attachments                    []string
 }
 
 func readStored(raw []byte) storedMessage {
@@ -72,6 +74,7 @@ func readStored(raw []byte) storedMessage {
 	}
 	defer mr.Close()
 	m.subject, _ = mr.Header.Subject()
+	m.messageID = mr.Header.Get("Message-Id")
 	if from, err := mr.Header.AddressList("From"); err == nil {
 		for _, a := range from {
 			m.from += a.String() + " "
@@ -214,6 +217,45 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 	r.Observed = "replies seen: none"
 	if len(seen) > 0 {
 		r.Observed = "replies seen: " + strings.Join(slices.Compact(seen), ", ")
+	}
+	return r
+}
+
+func (n *Network) checkFetched(x *scenarios.FetchedExpectation) Result {
+	d := &scenarios.Delivered{Count: x.Count, Subject: x.Subject, From: x.From, BodyContains: x.BodyContains,
+		Attachments: x.Attachments}
+	r := Result{Kind: "fetched", Expected: "fetch " + x.Fetch + " reads " +
+		strings.TrimPrefix(describeDelivered(d, false), "in /INBOX ")}
+	if len(x.Flags) > 0 {
+		r.Expected += " flagged " + strings.Join(x.Flags, " ")
+	}
+	r.Expected = strings.Replace(r.Expected, " in /INBOX", "", 1)
+	res, ok := n.tracker.fetched(x.Fetch)
+	if !ok {
+		r.Observed = "the fetch did not run"
+		return r
+	}
+	count := 0
+	for _, m := range res.messages {
+		if !matches(readStored(m.raw), d) {
+			continue
+		}
+		flagged := true
+		for _, f := range x.Flags {
+			flagged = flagged && hasFlag(m.flags, f)
+		}
+		if flagged {
+			count++
+		}
+	}
+	r.Observed = fmt.Sprintf("%d matching of %d message(s) read", count, len(res.messages))
+	if res.err != nil {
+		r.Observed += "; the fetch failed: " + res.err.Error()
+	}
+	if x.Count != nil {
+		r.Passed = count == *x.Count
+	} else {
+		r.Passed = count > 0
 	}
 	return r
 }

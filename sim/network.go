@@ -230,9 +230,9 @@ func (n *Network) startHost(h *topology.Host) error {
 
 func (n *Network) startRetrieval(h *topology.Host, tlsConf *tls.Config, publish func(event.Event)) error {
 	pop := pop3d.New(pop3d.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,
-		Logger: n.log.With("host", h.Name, "part", "pop3d")})
+		Logger: n.log.With("host", h.Name, "part", "pop3d"), ReadTimeout: n.timeout})
 	imap := imapd.New(imapd.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,
-		Logger: n.log.With("host", h.Name, "part", "imapd")})
+		Logger: n.log.With("host", h.Name, "part", "imapd"), ReadTimeout: n.timeout, Now: n.Clock.Now})
 	var wg sync.WaitGroup
 	n.closers = append(n.closers, func() error {
 		pop.Close()

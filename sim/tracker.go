@@ -24,6 +24,7 @@ type tracker struct {
 	mu       sync.Mutex
 	messages map[string]*tracked
 	order    []string
+	fetches  map[string]fetchResult
 }
 
 type tracked struct {
@@ -36,7 +37,7 @@ type tracked struct {
 }
 
 func newTracker(*scenarios.Scenario) *tracker {
-	return &tracker{messages: map[string]*tracked{}}
+	return &tracker{messages: map[string]*tracked{}, fetches: map[string]fetchResult{}}
 }
 
 // expect registers a message about to be sent.
@@ -182,4 +183,17 @@ func (t *tracker) outcomes() []event.MessageOutcome {
 		out = append(out, o)
 	}
 	return out
+}
+
+func (t *tracker) recordFetch(id string, r fetchResult) {
+	t.mu.Lock()
+	t.fetches[id] = r
+	t.mu.Unlock()
+}
+
+func (t *tracker) fetched(id string) (fetchResult, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.fetches[id]
+	return r, ok
 }

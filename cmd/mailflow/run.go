@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,36 +103,23 @@ func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 
-	n, err := sim.Start(s, sim.Options{Narrate: narrate.Func(lang), Sinks: sinks})
+	rep, err := sim.Run(ctx, s, sim.Options{Narrate: narrate.Func(lang), Sinks: sinks})
 	if err != nil {
 		return fmt.Errorf("starting the simulated network: %w", err)
 	}
-	playErr := n.Play(ctx)
-	if playErr == nil {
-		playErr = n.WaitSettled(ctx)
-	}
-	results := n.Check()
-	n.Summarize()
-	n.Close()
 	for _, r := range recorders {
 		if err := r.Err(); err != nil {
 			return fmt.Errorf("writing events: %w", err)
 		}
 	}
 	if o.format == "text" {
-		printOutcome(stdout, lang, n.Outcomes(), results)
+		printOutcome(stdout, lang, rep.Outcomes, rep.Results)
 	}
-	failed := 0
-	for _, r := range results {
-		if !r.Passed {
-			failed++
-		}
-	}
-	switch {
-	case playErr != nil && !errors.Is(playErr, context.Canceled):
-		return &exitError{code: exitFailed, err: playErr}
+	switch failed := len(rep.Failed()); {
+	case rep.PlayErr != nil:
+		return &exitError{code: exitFailed, err: rep.PlayErr}
 	case failed > 0:
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d expectation(s) failed", failed, len(results))}
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d expectation(s) failed", failed, len(rep.Results))}
 	}
 	return nil
 }

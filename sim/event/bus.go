@@ -89,6 +89,13 @@ func (b *Bus) Publish(e Event) Event {
 	return e
 }
 
+// Seq is the number of the last event published.
+func (b *Bus) Seq() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seq
+}
+
 // History returns a copy of every event published so far.
 func (b *Bus) History() []Event {
 	b.mu.Lock()

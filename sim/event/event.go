@@ -34,7 +34,8 @@ const (
 	Outcome        Kind = "message.outcome" // final state of one message in the summary
 	ExpectResult   Kind = "expect.result"   // one expectation checked
 	Summary        Kind = "run.summary"     // the last line of a trace
-	RetrievalFetch Kind = "retrieval.fetch" // a POP3/IMAP client read a mailbox
+	RetrievalFetch Kind = "retrieval.fetch" // a POP3/IMAP server served a session (server side)
+	FetchDone      Kind = "fetch.done"      // a user's mail client fetched its mail (client side)
 	ServerListen   Kind = "server.listen"   // a service started listening
 )
 
@@ -87,6 +88,8 @@ type Event struct {
 	Attachments []string `json:"attachments,omitempty"`
 	// UID of a message filed in a mailbox.
 	UID uint32 `json:"uid,omitempty"`
+	// Messages lists the message ids a fetch read.
+	Messages []string `json:"messages,omitempty"`
 	// State of a message in an outcome event: delivered, queued, bounced, rejected.
 	State string `json:"state,omitempty"`
 	// Passed and Detail belong to expectation results.

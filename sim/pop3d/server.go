@@ -83,6 +83,7 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		l.Close()
 		return nil
 	}
 	s.listeners[l] = struct{}{}

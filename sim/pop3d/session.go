@@ -113,13 +113,7 @@ func (s *session) serve() {
 	for {
 		line, err := s.readLine()
 		if errors.Is(err, errLineTooLong) {
-			s.log.Info("line too long", "max", maxLine)
-			s.record("C: (line too long)")
-			err = s.fail(fmt.Sprintf("line too long (limit %d octets)", maxLine))
-			if err == nil {
-				err = s.flush()
-			}
-			if err == nil {
+			if err = s.refuseLongLine(); err == nil {
 				continue
 			}
 		}
@@ -187,6 +181,17 @@ func (s *session) discardLine() error {
 		}
 	}
 	return errOverflow
+}
+
+// refuseLongLine answers a line that was skipped for being too long; the
+// session goes on.
+func (s *session) refuseLongLine() error {
+	s.log.Info("line too long", "max", maxLine)
+	s.record("C: (line too long)")
+	if err := s.fail(fmt.Sprintf("line too long (limit %d octets)", maxLine)); err != nil {
+		return err
+	}
+	return s.flush()
 }
 
 // readFailed tells the client why the server hangs up, when it can.

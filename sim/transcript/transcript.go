@@ -16,6 +16,10 @@ import (
 // rest is summarised, since the dialogue is what teaches, not the content.
 const MaxBodyLines = 12
 
+// MaxLines bounds a whole transcript (a POP3 or IMAP session downloading
+// many messages would otherwise fill the screen).
+const MaxLines = 200
+
 // Recorder collects a transcript. Wrap the connection handed to the
 // protocol client: until STARTTLS the recorder reads the plain text off the
 // wire. After STARTTLS the wire carries ciphertext, so set the recorder as
@@ -51,6 +55,34 @@ func (c *dirConn) Read(p []byte) (int, error) {
 func (c *dirConn) Write(p []byte) (int, error) {
 	c.r.wire(true, p)
 	return c.Conn.Write(p)
+}
+
+// WrapPlain returns c, a connection that carries plain text after
+// STARTTLS (a tls.Conn over a Wrap'ed one), recording what goes through it.
+func (r *Recorder) WrapPlain(c net.Conn) net.Conn { return &plainConn{Conn: c, r: r} }
+
+type plainConn struct {
+	net.Conn
+	r *Recorder
+}
+
+func (c *plainConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.r.setOutgoing(false)
+	c.r.Write(p[:n])
+	return n, err
+}
+
+func (c *plainConn) Write(p []byte) (int, error) {
+	c.r.setOutgoing(true)
+	c.r.Write(p)
+	return c.Conn.Write(p)
+}
+
+func (r *Recorder) setOutgoing(out bool) {
+	r.mu.Lock()
+	r.outgoing = out
+	r.mu.Unlock()
 }
 
 // wire notes the direction and, before STARTTLS, records the bytes.
@@ -100,11 +132,17 @@ func (r *Recorder) Note(format string, args ...any) {
 }
 
 func (r *Recorder) addLocked(client bool, line string) {
+	if len(r.lines) == MaxLines {
+		r.lines = append(r.lines, "   ... (transcript cut here)")
+	}
+	if len(r.lines) > MaxLines {
+		return
+	}
 	if !client {
 		if strings.HasPrefix(line, "354") {
 			r.inData, r.dataSeen = true, 0
 		}
-		if strings.HasPrefix(line, "220") && r.lastCmd == "STARTTLS" {
+		if r.startingTLS() && positive(line) {
 			r.tls = true
 			r.lines = append(r.lines, "S: "+line, "   (TLS handshake; the dialogue below is encrypted on the wire)")
 			return
@@ -143,6 +181,9 @@ func (r *Recorder) addLocked(client bool, line string) {
 	if strings.HasPrefix(upper, "PASS ") {
 		line = line[:5] + "********"
 	}
+	if f := strings.Fields(line); len(f) >= 4 && strings.EqualFold(f[1], "LOGIN") { // IMAP: tag LOGIN user pass
+		line = strings.Join(f[:3], " ") + " ********"
+	}
 	r.lines = append(r.lines, "C: "+line)
 }
 
@@ -157,6 +198,21 @@ func maskSecret(s string) string {
 		return fmt.Sprintf("%s  (PLAIN: user %q, password hidden)", "********", parts[1])
 	}
 	return "********"
+}
+
+// startingTLS reports whether the last client command asked for TLS: SMTP
+// and IMAP STARTTLS (after an IMAP tag), POP3 STLS.
+func (r *Recorder) startingTLS() bool {
+	return r.lastCmd == "STLS" || r.lastCmd == "STARTTLS" || strings.HasSuffix(r.lastCmd, " STARTTLS")
+}
+
+// positive is a success reply in SMTP, POP3 or IMAP.
+func positive(line string) bool {
+	if strings.HasPrefix(line, "220") || strings.HasPrefix(line, "+OK") {
+		return true
+	}
+	f := strings.Fields(line)
+	return len(f) >= 2 && f[1] == "OK"
 }
 
 // Lines returns the transcript so far.

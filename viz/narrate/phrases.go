@@ -111,7 +111,16 @@ var english = &phrasebook{
 			return fmt.Sprintf("%s files the message in %s's %s (UID %d), ready for POP3/IMAP", e.Host, e.User, e.Folder, e.UID)
 		},
 		event.RetrievalFetch: func(e event.Event) string {
-			return fmt.Sprintf("%s reads the mailbox of %s over %s", e.Peer, e.User, strings.ToUpper(e.Service))
+			if e.Error != "" {
+				return fmt.Sprintf("%s: %s session of %s — %s", e.Host, strings.ToUpper(e.Service), e.User, e.Error)
+			}
+			return fmt.Sprintf("%s: %s session of %s — %s", e.Host, strings.ToUpper(e.Service), e.User, e.Detail)
+		},
+		event.FetchDone: func(e event.Event) string {
+			if e.Error != "" {
+				return fmt.Sprintf("%s cannot fetch mail from %s over %s: %s", e.Host, e.Peer, strings.ToUpper(e.Service), e.Error)
+			}
+			return fmt.Sprintf("%s fetches mail from %s over %s: %s", e.Host, e.Peer, strings.ToUpper(e.Service), e.Detail)
 		},
 		event.ExpectResult: func(e event.Event) string {
 			if e.Passed != nil && *e.Passed {
@@ -192,7 +201,16 @@ var vietnamese = &phrasebook{
 			return fmt.Sprintf("%s lưu thư vào hộp thư %s của %s (UID %d), sẵn sàng cho POP3/IMAP", e.Host, e.Folder, e.User, e.UID)
 		},
 		event.RetrievalFetch: func(e event.Event) string {
-			return fmt.Sprintf("%s đọc hộp thư của %s qua %s", e.Peer, e.User, strings.ToUpper(e.Service))
+			if e.Error != "" {
+				return fmt.Sprintf("%s: phiên %s của %s — %s", e.Host, strings.ToUpper(e.Service), e.User, e.Error)
+			}
+			return fmt.Sprintf("%s: phiên %s của %s — %s", e.Host, strings.ToUpper(e.Service), e.User, e.Detail)
+		},
+		event.FetchDone: func(e event.Event) string {
+			if e.Error != "" {
+				return fmt.Sprintf("%s không tải được thư từ %s qua %s: %s", vh(e.Host), e.Peer, strings.ToUpper(e.Service), e.Error)
+			}
+			return fmt.Sprintf("%s tải thư từ %s qua %s: %s", vh(e.Host), e.Peer, strings.ToUpper(e.Service), viDetail(e.Detail))
 		},
 		event.ExpectResult: func(e event.Event) string {
 			if e.Passed != nil && *e.Passed {
@@ -211,4 +229,11 @@ func vh(host string) string {
 		return "máy khách thư của " + name
 	}
 	return host
+}
+
+// viDetail renders the English fetch detail in Vietnamese.
+func viDetail(s string) string {
+	r := strings.NewReplacer("message(s)", "thư", "kept on the server", "vẫn giữ trên máy chủ",
+		"deleted from the server", "đã xoá khỏi máy chủ")
+	return r.Replace(s)
 }

@@ -154,3 +154,15 @@ func (h *Host) addFault(label string) {
 	}
 	h.Faults = append(h.Faults, label)
 }
+
+// HostsOf learns the topology from a whole recorded run: the hosts, their
+// addresses and services, without the badges, which the view earns again as
+// it goes. A replay shows its network from the first frame this way.
+func HostsOf(events []event.Event) []Host {
+	var out []Host
+	for _, h := range Fold(nil, events).Hosts {
+		out = append(out, Host{Name: h.Name, Role: h.Role, Addr: h.Addr, Domain: h.Domain,
+			Services: h.Services, MX: h.MX, Mailboxes: h.Mailboxes})
+	}
+	return out
+}

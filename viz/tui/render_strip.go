@@ -29,14 +29,15 @@ func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, t
 	if next != nil && next.Msg == msgID {
 		nextStep = next.Step
 	}
+	// Separators between the boxes only when the names still fit.
 	sep := 1
-	cw := (width - 5*sep) / 6
-	if cw < 3 {
-		cw = 3
+	if (width-5)/6 < 13 {
+		sep = 0
 	}
+	cw := max(3, (width-5*sep)/6)
 	var line1 strings.Builder
 	for s := 1; s <= 6; s++ {
-		if s > 1 {
+		if s > 1 && sep > 0 {
 			line1.WriteString(th.wrap("›", "gray", "d"))
 		}
 		state := StepNone

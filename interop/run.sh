@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Interop: drive a running `mailflow up` with real clients — dig, swaks,
+# curl (smtp, smtps, pop3, pop3s, imap, imaps) and Python's smtplib,
+# poplib and imaplib — and check that what they send arrives and reads back.
+# Needs: dig, swaks, curl, python3 (make interop-deps installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${MAILFLOW:-bin/mailflow}
+work=$(mktemp -d)
+up_pid=""
+cleanup() {
+	if [ -n "$up_pid" ]; then kill -INT "$up_pid" 2>/dev/null || true; wait "$up_pid" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in dig swaks curl python3; do
+	command -v "$tool" >/dev/null || { echo "interop: $tool is missing (make interop-deps installs it)"; exit 2; }
+done
+
+"$bin" up cross-domain --endpoints-json "$work/endpoints.json" --ca-out "$work/ca.pem" >"$work/up.log" 2>&1 &
+up_pid=$!
+# Wait for the network: up prints this line once every server listens.
+if ! timeout 30 grep -q -m1 'Servers are up' <(tail -n +1 -f "$work/up.log"); then
+	echo "interop: mailflow up did not start"; cat "$work/up.log"; exit 1
+fi
+
+python3 interop/clients.py "$work/endpoints.json" "$work/up.log"

@@ -1,0 +1,218 @@
+package sim
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/transcript"
+	"github.com/mailflow/mailflow/topology"
+)
+
+// fetchedMessage is one message a fetch action read.
+type fetchedMessage struct {
+	raw   []byte
+	flags []string
+}
+
+// fetchResult is what one fetch action read, for the fetched expectations.
+type fetchResult struct {
+	messages []fetchedMessage
+	err      error
+}
+
+// fetch reads a mailbox over POP3 or IMAP, as the recipient's mail client
+// does once step 6 has filed the mail.
+func (n *Network) fetch(ctx context.Context, f *scenarios.Fetch) error {
+	u := n.Topology.User(f.User)
+	if u == nil || u.Domain.MailboxHost == nil {
+		return fmt.Errorf("fetch: %s has no mailbox here", f.User)
+	}
+	host := u.Domain.MailboxHost
+	password := f.Password
+	if password == "" {
+		password = u.Password
+	}
+	svc := map[string]topology.Service{"pop3implicit": topology.POP3S, "imapimplicit": topology.IMAPS,
+		"pop3starttls": topology.POP3, "pop3none": topology.POP3, "imapstarttls": topology.IMAP,
+		"imapnone": topology.IMAP}[f.Protocol+f.TLS]
+	port := n.Port(host.Name, svc)
+	keep := f.Keep == nil || *f.Keep
+	client := clientName(u.Address)
+	rec := &transcript.Recorder{}
+	before := n.Bus.Seq()
+	var res fetchResult
+	if port == 0 {
+		res.err = fmt.Errorf("%s does not run %s", host.Name, svc)
+	} else {
+		d := net.Dialer{Timeout: n.timeout, LocalAddr: &net.TCPAddr{IP: net.IP(n.Topology.ClientAddr.AsSlice())}}
+		addr := netip.AddrPortFrom(host.Addr, uint16(port)).String()
+		conf := &tls.Config{ServerName: host.Name, RootCAs: n.CA.Pool(), Time: n.Clock.Now}
+		ctx, cancel := context.WithTimeout(ctx, n.timeout)
+		defer cancel()
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			res.err = err
+		} else {
+			conn.SetDeadline(time.Now().Add(n.timeout))
+			if f.TLS == "implicit" {
+				conn = tls.Client(conn, conf)
+			}
+			conn = rec.Wrap(conn)
+			if f.Protocol == "pop3" {
+				res = pop3Fetch(conn, f.TLS == "starttls", conf, rec, u.Address, password, keep)
+			} else {
+				res = imapFetch(conn, f.TLS == "starttls", conf, rec, u.Address, password, f.Folder, keep)
+			}
+		}
+	}
+	n.tracker.recordFetch(f.ID, res)
+	// The server tells of its side when the session ends; wait for that, so
+	// the client's account comes after it in every run.
+	if res.err == nil {
+		wctx, cancel := context.WithTimeout(ctx, n.timeout)
+		n.Bus.Wait(wctx, func(e event.Event) bool {
+			return e.Kind == event.RetrievalFetch && strings.EqualFold(e.User, u.Address) && e.Seq > before
+		})
+		cancel()
+	}
+	e := event.Event{Kind: event.FetchDone, Host: client, Peer: host.Name, User: u.Address,
+		Service: string(svc), Port: topology.StandardPort(svc), Folder: f.Folder, Transcript: rec.Lines(),
+		Detail: fmt.Sprintf("%d message(s), %s", len(res.messages), map[bool]string{true: "kept on the server",
+			false: "deleted from the server"}[keep])}
+	for _, m := range res.messages {
+		if id, ok := n.IDs.Lookup(readStored(m.raw).messageID); ok {
+			e.Messages = append(e.Messages, id)
+		}
+	}
+	if res.err != nil {
+		e.Error = res.err.Error()
+	}
+	n.Bus.Publish(e)
+	return nil
+}
+
+// pop3Fetch is a small POP3 client (RFC 1939): log in, list, retrieve every
+// message, delete them unless keep, quit.
+func pop3Fetch(conn net.Conn, stls bool, conf *tls.Config, rec *transcript.Recorder, user, pass string, keep bool) fetchResult {
+	var res fetchResult
+	c := newPOP3Conn(conn)
+	defer func() { c.close() }()
+	if _, err := c.reply(); err != nil {
+		return fetchResult{err: err}
+	}
+	if stls {
+		if _, err := c.cmd("STLS"); err != nil {
+			return fetchResult{err: err}
+		}
+		c = newPOP3Conn(rec.WrapPlain(tls.Client(c.conn, conf)))
+	}
+	if _, err := c.cmd("USER " + user); err != nil {
+		return fetchResult{err: err}
+	}
+	if _, err := c.cmd("PASS " + pass); err != nil {
+		return fetchResult{err: err}
+	}
+	stat, err := c.cmd("STAT")
+	if err != nil {
+		return fetchResult{err: err}
+	}
+	var count, size int
+	fmt.Sscanf(stat, "%d %d", &count, &size)
+	for i := 1; i <= count; i++ {
+		raw, err := c.retr(i)
+		if err != nil {
+			return fetchResult{messages: res.messages, err: err}
+		}
+		res.messages = append(res.messages, fetchedMessage{raw: raw})
+		if !keep {
+			if _, err := c.cmd(fmt.Sprintf("DELE %d", i)); err != nil {
+				return fetchResult{messages: res.messages, err: err}
+			}
+		}
+	}
+	if _, err := c.cmd("QUIT"); err != nil { // QUIT commits the deletions (the UPDATE state)
+		res.err = err
+	}
+	return res
+}
+
+// imapFetch reads a folder with go-imap's client: every message's body and
+// flags, then, unless keep, marks them \Deleted and expunges.
+func imapFetch(conn net.Conn, starttls bool, conf *tls.Config, rec *transcript.Recorder, user, pass, folder string, keep bool) fetchResult {
+	opts := &imapclient.Options{TLSConfig: conf, DebugWriter: rec}
+	var c *imapclient.Client
+	var err error
+	if starttls {
+		c, err = imapclient.NewStartTLS(conn, opts)
+		if err != nil {
+			return fetchResult{err: err}
+		}
+	} else {
+		opts.DebugWriter = nil // the wrapped connection records the plain text
+		c = imapclient.New(conn, opts)
+	}
+	defer c.Close()
+	if err := c.Login(user, pass).Wait(); err != nil {
+		return fetchResult{err: err}
+	}
+	sel, err := c.Select(folder, nil).Wait()
+	if err != nil {
+		return fetchResult{err: err}
+	}
+	var res fetchResult
+	if sel.NumMessages > 0 {
+		all := imap.SeqSetNum()
+		all.AddRange(1, sel.NumMessages)
+		msgs, err := c.Fetch(all, &imap.FetchOptions{Flags: true, UID: true,
+			BodySection: []*imap.FetchItemBodySection{{}}}).Collect()
+		if err != nil {
+			return fetchResult{err: err}
+		}
+		for _, m := range msgs {
+			fm := fetchedMessage{}
+			for _, b := range m.BodySection {
+				fm.raw = b.Bytes
+			}
+			for _, f := range m.Flags {
+				fm.flags = append(fm.flags, string(f))
+			}
+			if !hasFlag(fm.flags, string(imap.FlagSeen)) {
+				fm.flags = append(fm.flags, string(imap.FlagSeen)) // fetching BODY[] sets \Seen (RFC 3501 §6.4.5)
+			}
+			res.messages = append(res.messages, fm)
+		}
+		if !keep {
+			if err := c.Store(all, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true,
+				Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+				return fetchResult{messages: res.messages, err: err}
+			}
+			if err := c.Expunge().Close(); err != nil {
+				return fetchResult{messages: res.messages, err: err}
+			}
+		}
+	}
+	if err := c.Logout().Wait(); err != nil && !errors.Is(err, net.ErrClosed) {
+		res.err = err
+	}
+	return res
+}
+
+func hasFlag(flags []string, flag string) bool {
+	for _, f := range flags {
+		if strings.EqualFold(f, flag) {
+			return true
+		}
+	}
+	return false
+}

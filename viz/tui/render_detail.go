@@ -1,0 +1,161 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rivo/tview"
+
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/viz/narrate"
+)
+
+// Mode is what the world (or the replay) is doing.
+type Mode int
+
+// Modes the header shows.
+const (
+	ModePaused   Mode = iota // waiting for a key before the next step
+	ModePlaying              // one step per interval
+	ModeHistory              // the view shows an earlier point than the world's
+	ModeFinished             // the run is over
+)
+
+// Header is what the top line says.
+type Header struct {
+	Title  string
+	Replay bool
+	Mode   Mode
+	Speed  string
+	// Pos and Len place the view in the history (events shown of events known).
+	Pos, Len int
+	Clock    time.Time
+	// Note is a warning to show, such as why the scenario stopped early.
+	Note string
+}
+
+// RenderHeader is the top line: the run, what it is doing and its speed,
+// and the simulated clock at the right. The title gives way first when the
+// line is short.
+func RenderHeader(h Header, lang narrate.Lang, th Theme, cols int) string {
+	w := wordsFor(lang)
+	var status string
+	switch h.Mode {
+	case ModePaused:
+		status = "⏸ " + w.paused
+	case ModePlaying:
+		status = "▶ " + w.playing
+	case ModeHistory:
+		status = "⏪ " + w.history
+	case ModeFinished:
+		status = "✔ " + w.finished
+	}
+	status += " · " + h.Speed
+	if h.Replay || h.Mode == ModeHistory {
+		status += fmt.Sprintf(" · %s %d/%d", w.event, h.Pos, h.Len)
+	}
+	clock := ""
+	if !h.Clock.IsZero() {
+		clock = h.Clock.Format("15:04:05.000")
+	}
+	title := "mailflow · " + h.Title
+	if h.Replay {
+		title = "mailflow " + w.replay + " · " + h.Title
+	}
+	room := cols - width(status) - width(clock) - 4
+	if h.Note != "" && room > 20 {
+		note := fit("⚠ "+h.Note, room/2, false)
+		title = esc(fit(title, room-width(note)-1, false)) + " " + th.wrap(esc(note), "red", "b")
+	} else {
+		title = esc(fit(title, max(0, room), false))
+	}
+	pad := max(1, cols-tview.TaggedStringWidth(title)-width(status)-width(clock)-3)
+	return title + "  " + th.wrap(esc(status), modeColor(h.Mode), "b") + strings.Repeat(" ", pad) + th.wrap(clock, "", "b")
+}
+
+func modeColor(m Mode) string {
+	switch m {
+	case ModePaused:
+		return "yellow"
+	case ModePlaying:
+		return "lime"
+	case ModeHistory:
+		return "aqua"
+	}
+	return "green"
+}
+
+// RenderFooter is the key line at the bottom.
+func RenderFooter(lang narrate.Lang, th Theme, width int) string {
+	return th.wrap(esc(fit(wordsFor(lang).footer, width, false)), "", "d")
+}
+
+// RenderHelp lists the keys.
+func RenderHelp(lang narrate.Lang) string {
+	return esc(strings.Join(wordsFor(lang).help, "\n"))
+}
+
+// RenderWhy is the explanation of a step: its name, the question and why.
+func RenderWhy(lang narrate.Lang, step int, th Theme) string {
+	if step < 1 || step > 6 {
+		step = 1
+	}
+	w := wordsFor(lang)
+	return th.wrap(esc(fmt.Sprintf("%s %d · %s", w.step, step, narrate.StepName(lang, step))), stepColors[step], "b") +
+		"\n\n" + th.wrap(esc(narrate.WhyQuestion(lang, step)), "", "b") + "\n\n" + esc(narrate.Why(lang, step))
+}
+
+// RenderDetail shows every field an event carries, its narration and, for
+// a step, the step's name; a transcript follows in full.
+func RenderDetail(e event.Event, lang narrate.Lang, th Theme) string {
+	var b strings.Builder
+	b.WriteString(th.wrap(esc(LogText(lang, e)), stepColors[max(0, min(e.Step, 6))], "b") + "\n")
+	field := func(k, v string) {
+		if v != "" && v != "0" {
+			b.WriteString("\n" + th.wrap(fmt.Sprintf("%-9s", k), "", "d") + " " + esc(v))
+		}
+	}
+	field("seq", strconv.FormatInt(e.Seq, 10))
+	field("time", e.Time.Format(time.RFC3339Nano))
+	if e.Step >= 1 && e.Step <= 6 {
+		field("step", fmt.Sprintf("%d · %s", e.Step, narrate.StepName(lang, e.Step)))
+	}
+	field("kind", string(e.Kind))
+	field("host", e.Host)
+	field("peer", e.Peer)
+	field("msg", e.Msg)
+	field("conn", e.Conn)
+	field("service", e.Service)
+	field("port", strconv.Itoa(e.Port))
+	field("from", e.From)
+	field("to", strings.Join(e.To, ", "))
+	field("user", e.User)
+	field("folder", e.Folder)
+	field("subject", e.Subject)
+	field("size", strconv.Itoa(e.Size))
+	field("attach", strings.Join(e.Attachments, ", "))
+	field("uid", strconv.FormatUint(uint64(e.UID), 10))
+	field("route", e.Route)
+	field("tls", e.TLS)
+	field("question", strings.TrimSpace(e.QName+" "+e.QType))
+	field("rcode", e.Rcode)
+	field("answer", strings.Join(e.Answer, "; "))
+	field("code", strconv.Itoa(e.Code))
+	field("enhanced", e.Enhanced)
+	field("stage", e.Stage)
+	field("state", e.State)
+	field("detail", e.Detail)
+	field("error", e.Error)
+	for _, o := range e.Outcomes {
+		field("outcome", fmt.Sprintf("%s %s %s → %s", o.Msg, o.State, o.From, strings.Join(o.To, ", ")))
+	}
+	if len(e.Transcript) > 0 {
+		b.WriteString("\n")
+		for _, l := range e.Transcript {
+			b.WriteString("\n" + transcriptLine(l, th))
+		}
+	}
+	return b.String()
+}
