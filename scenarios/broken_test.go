@@ -16,7 +16,10 @@ var update = flag.Bool("update", false, "rewrite the expected errors of testdata
 // with the .err file beside it. Run with -update to rewrite them, then read
 // the diff: the messages are what users see.
 func TestBroken(t *testing.T) {
-	files, err := filepath.Glob("testdata/broken/*.yaml")
+	// from the directory itself, so extends finds base/ and the messages
+	// name files as a user in that directory would see them
+	t.Chdir("testdata/broken")
+	files, err := filepath.Glob("*.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +75,12 @@ func checkList(t *testing.T, list ErrorList) {
 		if e.Line < 1 || e.Column < 1 {
 			t.Errorf("error %q has position %d:%d", e.Msg, e.Line, e.Column)
 		}
+		if e.File == "" {
+			t.Errorf("error %q has no file", e.Msg)
+		}
 		if i > 0 {
 			p := list[i-1]
-			if p.Line > e.Line || p.Line == e.Line && p.Column > e.Column {
+			if p.File == e.File && (p.Line > e.Line || p.Line == e.Line && p.Column > e.Column) {
 				t.Errorf("errors not sorted: %v before %v", p, e)
 			}
 		}

@@ -84,11 +84,7 @@ func (l *loader) base(s *Scenario, chain []string) (*Scenario, ErrorList) {
 	}
 	base, errs := l.load(path, src, chain)
 	if len(errs) > 0 {
-		n := "a problem"
-		if len(errs) > 1 {
-			n = strconv.Itoa(len(errs)) + " problems"
-		}
-		return nil, append(errs, errAt("fix the base file first", "the base file %s has %s, listed with its name", path, n)...)
+		return nil, append(errs, errAt("its problems are listed above, with its name", "the base file %s is not valid", path)...)
 	}
 	return base, nil
 }

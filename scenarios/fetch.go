@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -52,13 +53,8 @@ func (v *validator) fetch(p string, f *Fetch, fetchIDs map[string]bool) {
 
 // fetched checks a fetched expectation against the fetch ids.
 func (v *validator) fetched(p string, x *FetchedExpectation) {
-	ids := v.fetchIDs()
-	if x.Fetch != "" && !ids[x.Fetch] {
-		var names []string
-		for id := range ids {
-			names = append(names, id)
-		}
-		v.at(p+".fetch", didYouMeanName(x.Fetch, names), "no fetch action has id %s", x.Fetch)
+	if x.Fetch != "" && !slices.Contains(v.fetchIDs(), x.Fetch) {
+		v.at(p+".fetch", didYouMeanName(x.Fetch, v.fetchIDs()), "no fetch action has id %s", x.Fetch)
 	}
 	if x.Count != nil && *x.Count < 0 {
 		v.at(p+".count", "", "count %d cannot be negative", *x.Count)
@@ -68,11 +64,13 @@ func (v *validator) fetched(p string, x *FetchedExpectation) {
 	}
 }
 
-func (v *validator) fetchIDs() map[string]bool {
-	ids := map[string]bool{}
+// fetchIDs lists the fetch ids in action order, so a suggestion among
+// equally close ids is the same on every run.
+func (v *validator) fetchIDs() []string {
+	var ids []string
 	for _, a := range v.s.Actions {
 		if a.Fetch != nil {
-			ids[a.Fetch.ID] = true
+			ids = append(ids, a.Fetch.ID)
 		}
 	}
 	return ids

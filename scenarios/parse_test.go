@@ -152,6 +152,20 @@ domains:
       - {name: "*.dev", type: A, value: 192.0.2.1}
       - {name: _sip._tcp, type: TXT, value: x}
       - {name: www.example.test., type: CNAME, value: example.test}`,
+		"mx targets with addresses": `
+domains:
+  - name: example.test
+    dns:
+      - {name: "@", type: MX, value: mail.example.test., preference: 10}
+      - {name: "@", type: MX, value: backup.example.test, preference: 20}
+      - {name: backup, type: A, value: 192.0.2.7}
+      - {name: "@", type: MX, value: MX6.Example.Test, preference: 30}
+      - {name: mx6.example.test., type: AAAA, value: "2001:db8::6"}
+      - {name: "*.pool", type: A, value: 192.0.2.9}
+      - {name: "@", type: MX, value: a.pool.example.test, preference: 40}
+  - name: school.test
+    dns:
+      - {name: "@", type: MX, value: mail.example.test, preference: 5}`,
 		"reply without message": minimal + `
 expect:
   - reply: {code: 421, enhanced: 4.4.2}`,
@@ -183,7 +197,7 @@ actions:
       from: bob@school.test
       to: [a@b.test, c@d.test]
 `)
-	for path, want := range map[string]Position{
+	for path, lc := range map[string][2]int{
 		"domains":                    {1, 1},
 		"domains[1]":                 {3, 5},
 		"domains[1].name":            {3, 11},
@@ -194,6 +208,7 @@ actions:
 		"actions[0].send.port":       {7, 5}, // a default: the send's position
 		"actions[0].send.to[1].nope": {9, 22},
 	} {
+		want := Position{Line: lc[0], Column: lc[1], File: "test.yaml"}
 		if got := s.PosOf(path); got != want {
 			t.Errorf("PosOf(%q) = %v, want %v", path, got, want)
 		}
@@ -329,7 +344,7 @@ func TestLoadNotFound(t *testing.T) {
 		}
 	}
 	_, err := Load("nope")
-	if !strings.Contains(err.Error(), "cross-domain, same-domain") {
+	if !strings.Contains(err.Error(), "built-ins: cross-domain, ") || !strings.Contains(err.Error(), "same-domain") {
 		t.Errorf("message lacks the built-in names: %v", err)
 	}
 	_, err = Load("cross-domain.yaml")

@@ -15,6 +15,8 @@ const SchemaID = "https://mailflow.dev/schema/scenario.json"
 // enumerations come from the same variables.
 var fieldRules = map[string]map[string]any{
 	"Scenario.Start":     {"format": "date-time"},
+	"Scenario.Extends":   {"minLength": 1},
+	"Scenario.Domains":   {"minItems": 1},
 	"Host.Services":      {"items": map[string]any{"enum": Services}, "uniqueItems": true},
 	"Host.MX":            {"minimum": 0, "maximum": 65535},
 	"Record.Type":        {"enum": RecordTypes},
@@ -36,6 +38,11 @@ var fieldRules = map[string]map[string]any{
 
 // typeRules adds constraints to a type's schema.
 var typeRules = map[string]map[string]any{
+	// domains may come from the file a scenario extends
+	"Scenario": {"anyOf": []any{
+		map[string]any{"required": []string{"domains"}},
+		map[string]any{"required": []string{"extends"}},
+	}},
 	// exactly one field: with additionalProperties false, a count suffices
 	"Action":      {"minProperties": 1, "maxProperties": 1},
 	"Expectation": {"minProperties": 1, "maxProperties": 1},

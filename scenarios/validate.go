@@ -18,14 +18,14 @@ type validator struct {
 	errs   ErrorList
 	failed map[string]bool // paths the decoder already reported
 
-	users     map[string]UserRef // lower-case address -> user
-	userAddrs []string
-	hosts     map[string]string // lower-case host name -> path of its name
-	hostNames []string
-	domainSet map[string]bool // lower-case names of the simulated domains
+	users      map[string]UserRef // lower-case address -> user
+	userAddrs  []string
+	hosts      map[string]string // lower-case host name -> path of its name
+	hostNames  []string
+	domainSet  map[string]bool // lower-case names of the simulated domains
 	domainList []string
-	ids       map[string]int // send id -> action index
-	idList    []string
+	ids        map[string]int // send id -> action index
+	idList     []string
 }
 
 func validate(s *Scenario, failed map[string]bool) ErrorList {
@@ -59,7 +59,6 @@ func (v *validator) explicit(path string) bool {
 	_, ok := v.s.Pos[path]
 	return ok
 }
-
 
 // oneOfHint suggests a close value, else lists the allowed ones.
 func oneOfHint(val string, allowed []string) string {
@@ -276,6 +275,84 @@ func (v *validator) recordValue(path string, r Record) {
 	case "TXT":
 		if len(r.Value) > 4000 {
 			v.at(path, "", "the TXT value is too long (%d bytes; at most 4000)", len(r.Value))
+		}
+	}
+}
+
+// ownerName completes a record's owner name as the DNS server does: "@" or
+// nothing is the domain, a name not ending in the domain gets it appended.
+// The result is lower case without the final dot.
+func ownerName(name, domain string) string {
+	name, domain = strings.ToLower(name), strings.ToLower(domain)
+	switch {
+	case name == "" || name == "@":
+		return domain
+	case !strings.HasSuffix(name, ".") && !strings.HasSuffix(name, domain):
+		return name + "." + domain
+	}
+	return strings.TrimSuffix(name, ".")
+}
+
+// mxTargets checks that every MX record of dns names a host that has an
+// address somewhere in the scenario: a host (which gets an A record) or an
+// A or AAAA record. Otherwise mail to the domain could never be delivered,
+// which is seldom the lesson meant.
+func (v *validator) mxTargets() {
+	addrs := map[string]bool{}
+	var names, wildcards []string
+	aliases := map[string]bool{}
+	for h := range v.hosts {
+		addrs[h] = true
+	}
+	names = append(names, v.hostNames...)
+	for _, d := range v.s.Domains {
+		for _, r := range d.DNS {
+			if ownerNameProblem(r.Name) != "" {
+				continue
+			}
+			owner := ownerName(r.Name, d.Name)
+			switch r.Type {
+			case "A", "AAAA":
+				if w, ok := strings.CutPrefix(owner, "*."); ok {
+					wildcards = append(wildcards, w)
+				} else if !addrs[owner] {
+					addrs[owner] = true
+					names = append(names, owner)
+				}
+			case "CNAME":
+				aliases[owner] = true
+			}
+		}
+	}
+	hasAddr := func(name string) bool {
+		if addrs[name] {
+			return true
+		}
+		for _, w := range wildcards {
+			if strings.HasSuffix(name, "."+w) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, d := range v.s.Domains {
+		for j, r := range d.DNS {
+			if r.Type != "MX" || r.Value == "" || net.ParseIP(r.Value) != nil || targetNameProblem(r.Value) != "" || ownerNameProblem(r.Name) != "" {
+				continue // reported as not a host name, or not an MX
+			}
+			target := strings.ToLower(strings.TrimSuffix(r.Value, "."))
+			if hasAddr(target) {
+				continue
+			}
+			hint := didYouMeanName(target, names)
+			switch {
+			case hint != "":
+			case aliases[target]:
+				hint = "an MX must name a host with an address, not a CNAME alias: RFC 2181, section 10.3"
+			default:
+				hint = fmt.Sprintf("add a host named %s to a domain's hosts, or an A record for it to dns", target)
+			}
+			v.at(fmt.Sprintf("domains[%d].dns[%d].value", i, j), hint, "MX of %s points to %s, which has no address", ownerName(r.Name, d.Name), target)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func (v *validator) user(path, s, why string) {
 	}
 	hint := didYouMeanName(domain, v.domainList)
 	if hint == "" {
-		hint = "the simulated domains are " + quoteList(v.domainList, "and")
+		hint = why
 	}
 	v.at(path, hint, "unknown user %s: %s is not a simulated domain", addr, domain)
 }

@@ -22,6 +22,38 @@ type Result struct {
 	Expected string
 	Observed string
 	Pos      scenarios.Position
+	// Related are the events that explain the result, shown when it fails.
+	Related []event.Event
+}
+
+// maxRelated bounds the events shown with a failed expectation.
+const maxRelated = 12
+
+// related picks the events matching keep, at most maxRelated of them (the
+// last ones: what happened closest to the failure).
+func (n *Network) related(keep func(event.Event) bool) []event.Event {
+	var out []event.Event
+	for _, e := range n.Bus.History() {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	if len(out) > maxRelated {
+		out = out[len(out)-maxRelated:]
+	}
+	return out
+}
+
+func mentions(e event.Event, addr string) bool {
+	if strings.EqualFold(e.User, addr) {
+		return true
+	}
+	for _, t := range e.To {
+		if strings.EqualFold(t, addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // Check evaluates the scenario's expectations against the mailboxes and the
@@ -154,6 +186,9 @@ func folderOr(f string) string {
 
 func (n *Network) checkDelivered(kind string, d *scenarios.Delivered, negate bool) Result {
 	r := Result{Kind: kind, Expected: describeDelivered(d, negate)}
+	r.Related = n.related(func(e event.Event) bool {
+		return e.Step > 0 && mentions(e, d.Mailbox) && e.Kind != event.SMTPTranscript
+	})
 	msgs, err := n.Store.Messages(d.Mailbox, folderOr(d.Folder))
 	if err != nil && !negate {
 		r.Observed = err.Error()
@@ -187,7 +222,10 @@ func (n *Network) checkSteps(x *scenarios.StepsExpectation) Result {
 	got := n.tracker.steps(x.Message)
 	return Result{Kind: "steps", Passed: slices.Equal(got, x.Sequence),
 		Expected: fmt.Sprintf("message %s through steps %v", x.Message, x.Sequence),
-		Observed: fmt.Sprintf("steps %v", got)}
+		Observed: fmt.Sprintf("steps %v", got),
+		Related: n.related(func(e event.Event) bool {
+			return e.Msg == x.Message && e.Step > 0 && e.Kind != event.SMTPTranscript
+		})}
 }
 
 func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
@@ -196,6 +234,10 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 		want += " " + x.Enhanced
 	}
 	r := Result{Kind: "reply", Expected: "an SMTP reply " + want}
+	r.Related = n.related(func(e event.Event) bool {
+		return (e.Kind == event.SMTPReply || e.Kind == event.QueueFailed || e.Kind == event.QueueDeferred ||
+			e.Kind == event.SMTPAuth) && (x.Message == "" || e.Msg == x.Message)
+	})
 	if x.Message != "" {
 		r.Expected += " for message " + x.Message
 	}
@@ -205,7 +247,7 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 			e.Kind != event.QueueDeferred {
 			continue
 		}
-		if e.Code == 0 || (x.Message != "" && e.Msg != x.Message) {
+		if e.Code == 0 || (x.Message != "" && e.Msg != x.Message) || (e.Kind == event.SMTPAuth && e.Code < 400) {
 			continue
 		}
 		got := strings.TrimSpace(fmt.Sprintf("%d %s", e.Code, e.Enhanced))
@@ -230,6 +272,9 @@ func (n *Network) checkFetched(x *scenarios.FetchedExpectation) Result {
 		r.Expected += " flagged " + strings.Join(x.Flags, " ")
 	}
 	r.Expected = strings.Replace(r.Expected, " in /INBOX", "", 1)
+	r.Related = n.related(func(e event.Event) bool {
+		return e.Kind == event.FetchDone || e.Kind == event.RetrievalFetch
+	})
 	res, ok := n.tracker.fetched(x.Fetch)
 	if !ok {
 		r.Observed = "the fetch did not run"

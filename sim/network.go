@@ -228,7 +228,19 @@ func (n *Network) startHost(h *topology.Host) error {
 	return n.startRetrieval(h, tlsConf, publish)
 }
 
-func (n *Network) startRetrieval(h *topology.Host, tlsConf *tls.Config, publish func(event.Event)) error {
+func (n *Network) startRetrieval(h *topology.Host, tlsConf *tls.Config, publishAll func(event.Event)) error {
+	// The servers report the real (ephemeral) ports; events speak of the
+	// service's well-known port and of the peer's address, so that traces
+	// do not change from run to run.
+	publish := func(e event.Event) {
+		if p := topology.StandardPort(topology.Service(e.Service)); p != 0 {
+			e.Port = p
+		}
+		if ap, err := netip.ParseAddrPort(e.Peer); err == nil {
+			e.Peer = ap.Addr().String()
+		}
+		publishAll(e)
+	}
 	pop := pop3d.New(pop3d.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,
 		Logger: n.log.With("host", h.Name, "part", "pop3d"), ReadTimeout: n.timeout})
 	imap := imapd.New(imapd.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,

@@ -70,6 +70,8 @@ delivery: connect, hand over, decide, DNS, transfer, mailbox.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCommand(), newListCommand(), newUpCommand(), newVersionCommand())
+	root.AddCommand(newRunCommand(), newListCommand(), newUpCommand(), newVersionCommand(),
+		newDemoCommand(), newReplayCommand())
+	root.AddCommand(newTestCommand())
 	return root
 }

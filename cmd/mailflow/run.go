@@ -21,6 +21,8 @@ type runOptions struct {
 	lang       string
 	transcript bool
 	timeout    time.Duration
+	tui        bool // the classroom view (tui_cmd.go)
+	step       bool // ... paused before each step
 }
 
 func newRunCommand() *cobra.Command {
@@ -38,7 +40,8 @@ scenario cannot be read.`,
   mailflow run same-domain --lang vi
   mailflow run cross-domain --transcript        # show each SMTP dialogue
   mailflow run cross-domain --format json | jq .text
-  mailflow run lesson.yaml --trace run.jsonl    # record while narrating`,
+  mailflow run lesson.yaml --trace run.jsonl    # record while narrating
+  mailflow run same-domain --tui --step         # the classroom view, step by step`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScenario(cmd.Context(), cmd.OutOrStdout(), args[0], o)
@@ -50,6 +53,8 @@ scenario cannot be read.`,
 	f.StringVar(&o.lang, "lang", "", "narration language: en or vi (default from LANG)")
 	f.BoolVar(&o.transcript, "transcript", false, "print each connection's dialogue (C:/S: lines)")
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up when the run takes longer than this (wall time)")
+	f.BoolVar(&o.tui, "tui", false, "show the run in the classroom view (a terminal UI); without a terminal, narrate")
+	f.BoolVar(&o.step, "step", false, "with --tui: pause before each step until space is pressed")
 	return cmd
 }
 
@@ -65,6 +70,9 @@ func pickLang(flag string) (narrate.Lang, error) {
 }
 
 func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions) error {
+	if o.tui {
+		return runTUI(ctx, stdout, arg, o)
+	}
 	if o.format != "text" && o.format != "json" {
 		return badInput(fmt.Errorf("--format must be text or json, not %q", o.format))
 	}

@@ -32,3 +32,28 @@ func loadScenario(arg string) (*scenarios.Scenario, error) {
 	}
 	return nil, badInput(err)
 }
+
+// loadScenarioError formats one loading error (an ErrorList with source
+// lines and carets) as loadScenario does.
+func loadScenarioError(err error) (string, bool) {
+	var list scenarios.ErrorList
+	if errors.As(err, &list) {
+		var b bytes.Buffer
+		list.Format(&b)
+		return strings.TrimRight(b.String(), "\n"), true
+	}
+	if errors.Is(err, scenarios.ErrNotFound) {
+		return err.Error() + " (see mailflow list)", true
+	}
+	return "", false
+}
+
+// unjoin splits an errors.Join result back into its errors.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func joinLines(lines []string) string { return strings.Join(lines, "\n") }

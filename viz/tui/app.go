@@ -27,6 +27,10 @@ type Options struct {
 	Screen tcell.Screen
 	// At is the event number a replay starts at; 0 means its first stop.
 	At int
+	// Intake receives a live run's events; nil makes one (see Sink). A
+	// caller that must hand the sink to the network before it knows the
+	// hosts makes it first with NewIntake.
+	Intake *Intake
 }
 
 // speeds are the paces of play: the wall time each step is shown for.
@@ -95,7 +99,11 @@ func NewApp(opts Options) *App {
 	if opts.Lang == "" {
 		opts.Lang = narrate.FromEnv()
 	}
-	a := &App{opts: opts, lang: opts.Lang, th: opts.Theme, tv: tview.NewApplication(), intake: NewIntake(),
+	if opts.Intake == nil {
+		opts.Intake = NewIntake()
+	}
+	opts.Theme.NoColor = opts.Theme.NoColor || ThemeFromEnv().NoColor
+	a := &App{opts: opts, lang: opts.Lang, th: opts.Theme, tv: tview.NewApplication(), intake: opts.Intake,
 		speed: defaultSpeed, selLog: -1, wake: make(chan struct{}, 1)}
 	a.model = NewModel(opts.Hosts)
 	a.tl = NewTimeline(nil)

@@ -76,20 +76,27 @@ func (m *Model) applyConn(e event.Event) int {
 		c := m.Conns[i]
 		c.Lines = append(c.Lines, dnsLines(e)...)
 		return i
-	case event.RetrievalFetch:
-		key := "fetch|" + e.Conn
-		if e.Conn == "" {
-			key = "fetch|" + e.Host + "|" + e.User + "|" + e.Service
+	case event.RetrievalFetch, event.FetchDone:
+		// The server tells its side first, the mail client then brings the
+		// dialogue: one connection, keyed by server, user and service.
+		server, client := e.Host, ""
+		if e.Kind == event.FetchDone {
+			server, client = e.Peer, e.Host
 		}
+		key := "fetch|" + server + "|" + e.User + "|" + e.Service
 		i, ok := m.openConn[key]
 		if !ok {
-			m.newConn(key, &Conn{Kind: ConnFetch, Host: e.User, Peer: e.Host, Port: e.Port,
-				Service: e.Service, Msg: e.Msg})
+			m.newConn(key, &Conn{Kind: ConnFetch, Host: e.User, Peer: server, Service: e.Service, Msg: e.Msg})
 			i = m.openConn[key]
 		}
 		c := m.Conns[i]
 		c.Notes = append(c.Notes, idx)
-		c.Lines = append(c.Lines, e.Transcript...)
+		if e.Kind == event.FetchDone {
+			c.Host, c.Port = client, e.Port
+			c.Lines = append(c.Lines, e.Transcript...)
+			c.Closed = true
+			delete(m.openConn, key)
+		}
 		return i
 	}
 	// Events about an open SMTP connection, told from its client side.

@@ -17,7 +17,9 @@ func TestDevDump(t *testing.T) {
 		}
 		s.waitFor(t, "4", func(x string) bool { return strings.Contains(x, "4 · D") || strings.Contains(x, "4 · h") })
 		t.Logf("\n%s", s.text())
-		s.rune(' '); s.rune(' '); s.rune(' ')
+		s.rune(' ')
+		s.rune(' ')
+		s.rune(' ')
 		s.waitFor(t, "end", func(x string) bool { return strings.Contains(x, "21/21") })
 		t.Logf("\n%s", s.text())
 		stop()

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -164,5 +165,7 @@ func HostsOf(events []event.Event) []Host {
 		out = append(out, Host{Name: h.Name, Role: h.Role, Addr: h.Addr, Domain: h.Domain,
 			Services: h.Services, MX: h.MX, Mailboxes: h.Mailboxes})
 	}
+	// The DNS server first, as a live run lists it.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Role == RoleDNS && out[j].Role != RoleDNS })
 	return out
 }

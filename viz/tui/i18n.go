@@ -21,6 +21,7 @@ type words struct {
 	noTLS, queuedBadge, mailboxes             string
 	clients                                   string
 	quitNote                                  string
+	read                                      string
 }
 
 var wordsByLang = map[narrate.Lang]*words{
@@ -58,6 +59,7 @@ var wordsByLang = map[narrate.Lang]*words{
 		noTLS:        "no TLS", queuedBadge: "queue", mailboxes: "mailboxes",
 		clients:  "mail clients",
 		quitNote: "q: quit",
+		read:     "read over",
 	},
 	narrate.Vietnamese: {
 		steps: "Các bước", network: "Mạng", log: "Nhật ký", transcript: "Hội thoại", messages: "Thư",
@@ -94,6 +96,7 @@ var wordsByLang = map[narrate.Lang]*words{
 		noTLS:        "không TLS", queuedBadge: "hàng đợi", mailboxes: "hộp thư",
 		clients:  "máy khách thư",
 		quitNote: "q: thoát",
+		read:     "đã đọc qua",
 	},
 }
 

@@ -39,8 +39,10 @@ type Message struct {
 	// Until is when a queued message is tried again, zero when unknown.
 	Until time.Time
 	Error string
-	rcpts map[string]string // lower-cased recipient → state
-	order []string
+	// Fetched lists how the recipient read it: "IMAPS", "POP3", ...
+	Fetched []string
+	rcpts   map[string]string // lower-cased recipient → state
+	order   []string
 }
 
 // Model is the state of the view after some events: pure data, built by
@@ -116,6 +118,12 @@ func (m *Model) Apply(e event.Event) {
 	case event.Summary:
 		m.Finished = true
 		m.applyOutcomes(e.Outcomes)
+	case event.FetchDone:
+		for _, id := range e.Messages {
+			if msg := m.msgs[id]; msg != nil && e.Service != "" {
+				msg.Fetched = append(msg.Fetched, strings.ToUpper(e.Service))
+			}
+		}
 	}
 	m.LogConn = append(m.LogConn, m.applyConn(e))
 	m.applyHosts(e)
@@ -153,7 +161,9 @@ func (m *Model) applyMessage(e event.Event) {
 			}
 		}
 		switch {
-		case failed(e):
+		case failed(e) && (e.Step >= msg.Current || msg.Steps[msg.Current] != StepFailed):
+			// A failure marks its step, unless a later step already failed
+			// and this is the sending side giving up on it.
 			msg.Steps[e.Step] = StepFailed
 		case deferred(e):
 			msg.Steps[e.Step] = StepWaiting

@@ -89,11 +89,17 @@ func RenderMessages(m *Model, sel string, lang narrate.Lang, th Theme, width int
 				path = append(path, strconv.Itoa(s)+markWaiting)
 			}
 		}
-		line := strings.Join(path, "→")
+		var about []string
 		if msg.Subject != "" {
-			line = strconv.Quote(msg.Subject) + "  " + line
+			about = append(about, strconv.Quote(msg.Subject))
 		}
-		b.WriteString("\n  " + th.wrap(esc(fit(line, width-2, false)), "", "d"))
+		about = append(about, strings.Join(path, "→"))
+		if len(msg.Fetched) > 0 {
+			about = append(about, wordsFor(lang).read+" "+strings.Join(msg.Fetched, ", "))
+		}
+		for _, l := range pack(about, "  ", width-2) {
+			b.WriteString("\n  " + th.wrap(esc(l), "", "d"))
+		}
 		if msg.Error != "" && msg.State != StateDelivered {
 			b.WriteString("\n  " + th.wrap(esc(fit(msg.Error, width-2, false)), "red", ""))
 		}
@@ -131,11 +137,11 @@ func RenderTopology(m *Model, lang narrate.Lang, th Theme, width int) string {
 		if h.Mailboxes {
 			about = append(about, w.mailboxes)
 		}
-		if len(about) > 0 {
-			lines = append(lines, "  "+esc(fit(strings.Join(about, " · "), width-2, false)))
+		for _, l := range pack(about, " · ", width-2) {
+			lines = append(lines, "  "+esc(l))
 		}
-		if s := serviceLine(h); s != "" {
-			lines = append(lines, "  "+th.wrap(esc(fit(s, width-2, false)), "", "d"))
+		for _, l := range pack(serviceGroups(h), " · ", width-2) {
+			lines = append(lines, "  "+th.wrap(esc(l), "", "d"))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -162,9 +168,9 @@ func badges(h *Host, w *words, th Theme) string {
 	return b.String()
 }
 
-// serviceLine groups a host's services by protocol: "SMTP 25 587 465 ·
-// POP3 110 995 · IMAP 143 993".
-func serviceLine(h *Host) string {
+// serviceGroups groups a host's services by protocol: "SMTP 25 587 465",
+// "POP3 110 995", "IMAP 143 993".
+func serviceGroups(h *Host) []string {
 	groups := map[string][]string{}
 	var order []string
 	for _, s := range h.Services {
@@ -190,7 +196,7 @@ func serviceLine(h *Host) string {
 	for _, g := range order {
 		parts = append(parts, g+" "+strings.Join(groups[g], " "))
 	}
-	return strings.Join(parts, " · ")
+	return parts
 }
 
 func (h *Host) port(name string) string {
@@ -234,7 +240,7 @@ func RenderTranscript(m *Model, conn int, lang narrate.Lang, th Theme) string {
 	c := m.Conns[conn]
 	var b strings.Builder
 	b.WriteString(th.wrap(esc(ConnTitle(c)), stepColors[max(0, min(c.Step, 6))], "b"))
-	if len(c.Lines) == 0 || c.Kind == ConnFetch {
+	if len(c.Lines) == 0 {
 		for _, i := range c.Notes {
 			b.WriteString("\n" + th.wrap(esc("» "+LogText(lang, m.Events[i])), "", "d"))
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
 	"go.uber.org/goleak"
 
 	"github.com/mailflow/mailflow/sim/event"
@@ -136,4 +137,9 @@ func startReplay(t *testing.T, opts Options, events []event.Event) (*testScreen,
 		}
 	}
 	return s, stop
+}
+
+// plain strips style and region tags, as the screen shows the text.
+func plain(s string) string {
+	return tview.NewTextView().SetDynamicColors(true).SetRegions(true).SetText(s).GetText(true)
 }

@@ -88,3 +88,29 @@ func fit(s string, w int, pad bool) string {
 
 // esc makes text safe to put between style tags.
 func esc(s string) string { return tview.Escape(s) }
+
+// pack lays plain parts out in lines of at most w cells, joined by sep,
+// starting a new line when the next part does not fit; a part too long for
+// a line of its own is cut.
+func pack(parts []string, sep string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		switch {
+		case cur == "":
+			cur = fit(p, w, false)
+		case width(cur)+width(sep)+width(p) <= w:
+			cur += sep + p
+		default:
+			lines = append(lines, cur)
+			cur = fit(p, w, false)
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
+}

@@ -1,0 +1,290 @@
+package plot
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// LoadStats is what the load charts draw, computed from the events alone.
+type LoadStats struct {
+	// Steps[s] holds, for each message that went through step s, the time
+	// from its first event of step s to its first event of the next step
+	// it reached (or to its last event of step s when none followed).
+	Steps [7][]time.Duration
+	// Latency of each delivered message: from its first event to its
+	// last filing in a mailbox.
+	Latency []time.Duration
+	// When messages were handed over (step 2 accepted at submission) and
+	// filed (mailbox.store).
+	Accepted, Delivered []time.Time
+	Start, End          time.Time
+	Messages            int
+}
+
+// LoadOf computes the load statistics of a run.
+func LoadOf(events []event.Event) LoadStats {
+	var st LoadStats
+	type msgTimes struct {
+		first, last time.Time
+		stepFirst   [7]time.Time
+		stepLast    [7]time.Time
+		filed       time.Time
+	}
+	msgs := map[string]*msgTimes{}
+	var order []string
+	for _, e := range events {
+		if e.Time.IsZero() {
+			continue
+		}
+		if st.Start.IsZero() || e.Time.Before(st.Start) {
+			st.Start = e.Time
+		}
+		if e.Time.After(st.End) {
+			st.End = e.Time
+		}
+		switch {
+		case e.Kind == event.SMTPAccepted && e.Step == 2:
+			st.Accepted = append(st.Accepted, e.Time)
+		case e.Kind == event.MailboxStore:
+			st.Delivered = append(st.Delivered, e.Time)
+		}
+		if e.Msg == "" {
+			continue
+		}
+		m := msgs[e.Msg]
+		if m == nil {
+			m = &msgTimes{first: e.Time}
+			msgs[e.Msg] = m
+			order = append(order, e.Msg)
+		}
+		if e.Time.Before(m.first) {
+			m.first = e.Time
+		}
+		if e.Time.After(m.last) {
+			m.last = e.Time
+		}
+		if e.Step >= 1 && e.Step <= 6 {
+			if m.stepFirst[e.Step].IsZero() {
+				m.stepFirst[e.Step] = e.Time
+			}
+			if e.Time.After(m.stepLast[e.Step]) {
+				m.stepLast[e.Step] = e.Time
+			}
+		}
+		if e.Kind == event.MailboxStore && e.Time.After(m.filed) {
+			m.filed = e.Time
+		}
+	}
+	st.Messages = len(order)
+	for _, id := range order {
+		m := msgs[id]
+		type stepAt struct {
+			step int
+			at   time.Time
+		}
+		var seen []stepAt
+		for s := 1; s <= 6; s++ {
+			if !m.stepFirst[s].IsZero() {
+				seen = append(seen, stepAt{s, m.stepFirst[s]})
+			}
+		}
+		sort.SliceStable(seen, func(i, j int) bool { return seen[i].at.Before(seen[j].at) })
+		for i, sa := range seen {
+			end := m.stepLast[sa.step]
+			if i+1 < len(seen) {
+				end = seen[i+1].at
+			}
+			st.Steps[sa.step] = append(st.Steps[sa.step], end.Sub(sa.at))
+		}
+		if !m.filed.IsZero() {
+			st.Latency = append(st.Latency, m.filed.Sub(m.first))
+		}
+	}
+	return st
+}
+
+// unitFor picks the unit a set of durations reads best in.
+func unitFor(ds ...time.Duration) (time.Duration, string) {
+	var top time.Duration
+	for _, d := range ds {
+		top = max(top, d)
+	}
+	switch {
+	case top >= 2*time.Hour:
+		return time.Hour, "h"
+	case top >= 2*time.Minute:
+		return time.Minute, "min"
+	case top >= 2*time.Second:
+		return time.Second, "s"
+	}
+	return time.Millisecond, "ms"
+}
+
+func in(d, unit time.Duration) float64 { return float64(d) / float64(unit) }
+
+// loadPlots makes the three load charts.
+func loadPlots(st LoadStats, title string) ([]*plot.Plot, error) {
+	steps, err := stepPlot(st)
+	if err != nil {
+		return nil, err
+	}
+	thr, err := throughputPlot(st)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := histogramPlot(st)
+	if err != nil {
+		return nil, err
+	}
+	steps.Title.Text = title + "\nlatency per step"
+	thr.Title.Text = "\nthroughput over time"
+	hist.Title.Text = fmt.Sprintf("\ndelivery latency (%d delivered)", len(st.Latency))
+	return []*plot.Plot{steps, thr, hist}, nil
+}
+
+func newLoadPlot() *plot.Plot {
+	p := plot.New()
+	styleAxes(p, baseFont)
+	p.Title.TextStyle.Font = sans(baseFont+1, true)
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// stepPlot: one box per step, latency up the side.
+func stepPlot(st LoadStats) (*plot.Plot, error) {
+	p := newLoadPlot()
+	var all []time.Duration
+	for s := 1; s <= 6; s++ {
+		all = append(all, st.Steps[s]...)
+	}
+	unit, name := unitFor(all...)
+	p.Y.Label.Text = "time in step (" + name + ")"
+	p.X.Label.Text = "step"
+	var names []string
+	for s := 1; s <= 6; s++ {
+		names = append(names, fmt.Sprintf("%d %s", s, StepShort(s)))
+		if len(st.Steps[s]) == 0 {
+			continue
+		}
+		vals := make(plotter.Values, len(st.Steps[s]))
+		for i, d := range st.Steps[s] {
+			vals[i] = in(d, unit)
+		}
+		b, err := plotter.NewBoxPlot(vg.Points(22), float64(s-1), vals)
+		if err != nil {
+			return nil, fmt.Errorf("step %d box: %w", s, err)
+		}
+		col := StepColor(s)
+		b.FillColor = fade(col, 0x66)
+		b.BoxStyle.Color = col
+		b.MedianStyle.Color = col
+		b.MedianStyle.Width = 2
+		b.WhiskerStyle.Color = col
+		b.GlyphStyle.Color = col
+		p.Add(b)
+	}
+	p.NominalX(names...)
+	p.X.Tick.Label.Rotation = 0.5
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.Y.Min = 0
+	return p, nil
+}
+
+// throughputPlot: messages handed over and filed per time bucket.
+func throughputPlot(st LoadStats) (*plot.Plot, error) {
+	p := newLoadPlot()
+	span := st.End.Sub(st.Start)
+	unit, name := unitFor(span)
+	buckets := 24
+	width := span / time.Duration(buckets)
+	if width <= 0 {
+		width = time.Millisecond
+	}
+	width = niceStep(width)
+	n := int(span/width) + 1
+	p.X.Label.Text = "time since start (" + name + ")"
+	p.Y.Label.Text = fmt.Sprintf("messages per %s", Human(width))
+	for i, series := range []struct {
+		label string
+		times []time.Time
+		step  int
+	}{{"handed over", st.Accepted, 2}, {"filed in a mailbox", st.Delivered, 6}} {
+		counts := make([]float64, n)
+		for _, t := range series.times {
+			k := int(t.Sub(st.Start) / width)
+			if k >= 0 && k < n {
+				counts[k]++
+			}
+		}
+		pts := make(plotter.XYs, 0, n+1)
+		for k := 0; k <= n; k++ {
+			c := 0.0
+			if k < n {
+				c = counts[k]
+			} else {
+				c = counts[n-1]
+			}
+			pts = append(pts, plotter.XY{X: in(time.Duration(k)*width, unit), Y: c})
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, fmt.Errorf("throughput line: %w", err)
+		}
+		l.StepStyle = plotter.PostStep
+		l.Color = StepColor(series.step)
+		l.Width = 2
+		if i == 1 {
+			l.Dashes = []vg.Length{5, 3}
+		}
+		p.Add(l)
+		p.Legend.Add(fmt.Sprintf("%s (%d)", series.label, len(series.times)), l)
+	}
+	p.Legend.Top = true
+	p.Y.Min = 0
+	return p, nil
+}
+
+// histogramPlot: how long delivery took, message by message.
+func histogramPlot(st LoadStats) (*plot.Plot, error) {
+	p := newLoadPlot()
+	unit, name := unitFor(st.Latency...)
+	p.X.Label.Text = "from first event to mailbox (" + name + ")"
+	p.Y.Label.Text = "messages"
+	if len(st.Latency) == 0 {
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+		l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: 0.5, Y: 0.5}},
+			Labels: []string{"no message reached a mailbox"}})
+		if err != nil {
+			return nil, err
+		}
+		l.TextStyle[0].XAlign = draw.XCenter
+		l.TextStyle[0].Font = sans(baseFont+1, false)
+		p.Add(l)
+		return p, nil
+	}
+	vals := make(plotter.Values, len(st.Latency))
+	for i, d := range st.Latency {
+		vals[i] = in(d, unit)
+	}
+	bins := int(math.Ceil(math.Sqrt(float64(len(vals)))))
+	bins = max(4, min(bins, 30))
+	h, err := plotter.NewHist(vals, bins)
+	if err != nil {
+		return nil, fmt.Errorf("latency histogram: %w", err)
+	}
+	col := StepColor(6)
+	h.FillColor = fade(col, 0x88)
+	h.LineStyle.Color = col
+	p.Add(h)
+	p.Y.Min = 0
+	return p, nil
+}

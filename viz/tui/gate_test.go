@@ -1,0 +1,144 @@
+package tui
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// holdAsync runs Hold in a goroutine, as a publisher would, and reports on
+// the returned channel when Hold lets it go.
+func holdAsync(g *Gate, e event.Event) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		g.Hold(e)
+		close(done)
+	}()
+	return done
+}
+
+func waitPending(t *testing.T, g *Gate, changed <-chan struct{}, step int) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		if e, ok := g.Pending(); ok && e.Step == step {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("no step %d waiting at the gate", step)
+		}
+	}
+}
+
+func released(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestGatePausesBeforeEachStep(t *testing.T) {
+	changed := make(chan struct{}, 100)
+	g := NewGate(false, time.Second, func() { changed <- struct{}{} })
+	msg := func(kind event.Kind, step int) event.Event { return event.Event{Kind: kind, Step: step, Msg: "m1"} }
+
+	// Events that start no step go straight through.
+	g.Hold(msg(event.ActionStart, 0))
+	g.Hold(event.Event{Kind: event.SMTPAuth, Step: 1})
+
+	first := holdAsync(g, msg(event.SMTPConnect, 1))
+	waitPending(t, g, changed, 1)
+	if released(first) {
+		t.Fatal("step 1 went through while paused")
+	}
+	if !g.Step() {
+		t.Fatal("Step found nothing waiting")
+	}
+	<-first
+	// Later events of the same step do not stop again.
+	g.Hold(msg(event.SMTPTLS, 1))
+	if _, ok := g.Pending(); ok || g.Step() {
+		t.Fatal("something waits after the step went through")
+	}
+
+	// Two publishers at once go one at a time, in order.
+	a := holdAsync(g, msg(event.SMTPAccepted, 2))
+	waitPending(t, g, changed, 2)
+	b := holdAsync(g, event.Event{Kind: event.SMTPConnect, Step: 1, Msg: "m2"})
+	for len(g.queueLen()) < 2 {
+		<-changed
+	}
+	g.Step()
+	<-a
+	if released(b) {
+		t.Fatal("the second waiter went through with the first")
+	}
+	waitPending(t, g, changed, 1)
+
+	// Close lets everything go and stops pausing.
+	g.Close()
+	<-b
+	g.Hold(msg(event.MailboxStore, 6))
+	g.Close() // twice is fine
+}
+
+func TestGatePlays(t *testing.T) {
+	changed := make(chan struct{}, 100)
+	g := NewGate(true, time.Millisecond, func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	for s := 1; s <= 6; s++ {
+		g.Hold(event.Event{Kind: "x.y", Step: s, Msg: "m1"}) // each returns after about an interval
+	}
+	// Paused mid-way, a waiting step stays until played again.
+	g.SetPlaying(false, time.Millisecond)
+	done := holdAsync(g, event.Event{Kind: event.DNSQuery, Step: 4, Msg: "m1"})
+	waitPending(t, g, changed, 4)
+	g.SetPlaying(true, 0) // full speed: no waiting at all
+	<-done
+	g.Hold(event.Event{Kind: event.RelayConnect, Step: 5, Msg: "m1"})
+}
+
+func TestGateManyPublishers(t *testing.T) {
+	changed := make(chan struct{}, 1)
+	g := NewGate(false, 0, func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			g.Hold(event.Event{Kind: event.SMTPConnect, Step: 1, Msg: "m" + string(rune('a'+i))})
+		}(i)
+	}
+	stepped := 0
+	for stepped < 10 {
+		if g.Step() {
+			stepped++
+		} else {
+			<-changed // wait for the next publisher to arrive
+		}
+	}
+	g.Close()
+	wg.Wait()
+}
+
+// queueLen is for tests: the waiting steps.
+func (g *Gate) queueLen() []*waiter {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]*waiter(nil), g.queue...)
+}
