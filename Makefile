@@ -6,7 +6,7 @@ BIN     := bin/mailflow
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build run test test-short bench lint fmt clean interop interop-deps
+.PHONY: all build run test test-short fuzz-short bench lint fmt clean interop interop-deps
 
 all: build
 
@@ -17,10 +17,19 @@ build:
 run: build
 	./$(BIN) run cross-domain
 
-## test: vet, then every test with the race detector
+## test: vet, every test with the race detector, then a short fuzz of each parser
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz-short
+
+## fuzz-short: a few seconds of each fuzz target (no panic on hostile input)
+FUZZTIME ?= 8s
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
+	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' -fuzztime $(FUZZTIME) ./sim/pop3d
+	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime $(FUZZTIME) ./sim/dnsd
+	$(GO) test -run '^$$' -fuzz '^FuzzSelectedCommands$$' -fuzztime $(FUZZTIME) ./sim/imapd
 
 test-short:
 	$(GO) test -count=1 ./...

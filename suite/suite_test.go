@@ -233,3 +233,20 @@ func TestDiff(t *testing.T) {
 		t.Fatalf("diff:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// BenchmarkBuiltinSuite measures `mailflow test` over every built-in, the
+// figure docs/performance.md records.
+func BenchmarkBuiltinSuite(b *testing.B) {
+	cases, err := Collect(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, r := range Run(context.Background(), cases, Options{Parallel: 2}) {
+			if !r.Passed() {
+				b.Fatalf("%s failed", r.Case.Name)
+			}
+		}
+	}
+}

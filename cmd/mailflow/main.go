@@ -73,5 +73,6 @@ delivery: connect, hand over, decide, DNS, transfer, mailbox.`,
 	root.AddCommand(newRunCommand(), newListCommand(), newUpCommand(), newVersionCommand(),
 		newDemoCommand(), newReplayCommand())
 	root.AddCommand(newTestCommand())
+	root.AddCommand(newValidateCommand(), newSchemaCommand(), newNewCommand())
 	return root
 }

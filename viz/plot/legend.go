@@ -32,6 +32,8 @@ func drawLegend(c draw.Canvas, f *flow.Flow) {
 		tones[m.Tone] = true
 	}
 	x := c.Min.X + 0.25*vg.Inch
+	c.FillText(textStyle(baseFont, true, ink), vg.Point{X: x, Y: (c.Min.Y + c.Max.Y) / 2}, "Steps:")
+	x += 0.6 * vg.Inch
 	y := (c.Min.Y + c.Max.Y) / 2
 	st := textStyle(baseFont, false, ink)
 	item := func(txt string, swatch func(at vg.Point)) {
@@ -45,7 +47,7 @@ func drawLegend(c draw.Canvas, f *flow.Flow) {
 			continue
 		}
 		col := StepColor(s)
-		item(fmt.Sprintf("step %d %s", s, StepShort(s)), func(at vg.Point) {
+		item(fmt.Sprintf("%d %s", s, StepShort(s)), func(at vg.Point) {
 			r := vg.Rectangle{Min: vg.Point{X: at.X - 5, Y: at.Y - 4}, Max: vg.Point{X: at.X + 5, Y: at.Y + 4}}
 			fillRect(c, fade(col, 0x55), r.Min.X, r.Min.Y, r.Max.X, r.Max.Y)
 			strokeRect(c, draw.LineStyle{Color: col, Width: 1.2}, r)
@@ -60,7 +62,7 @@ func drawLegend(c draw.Canvas, f *flow.Flow) {
 		item(toneWord[t], func(at vg.Point) { glyph(c, t, col, at) })
 	}
 	if len(f.Hops) > 0 {
-		item("dashed: a reply", func(at vg.Point) {
+		item("reply", func(at vg.Point) {
 			c.StrokeLine2(draw.LineStyle{Color: grey, Width: 1.6, Dashes: []vg.Length{4, 2.5}}, at.X-6, at.Y, at.X+6, at.Y)
 		})
 	}
@@ -68,7 +70,7 @@ func drawLegend(c draw.Canvas, f *flow.Flow) {
 
 var toneWord = map[flow.Tone]string{
 	flow.Failed:   "failed",
-	flow.Deferred: "deferred (4xx, stays queued)",
+	flow.Deferred: "deferred (4xx)",
 	flow.Retry:    "retry",
-	flow.Bounce:   "bounce (DSN to the sender)",
+	flow.Bounce:   "bounce (DSN)",
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/viz/plot/flow"
 )
 
@@ -132,7 +134,7 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 		st.Rotation = math.Pi / 2
 		pt := vg.Point{X: (x0 + x1) / 2, Y: (c.Min.Y + c.Max.Y) / 2}
 		c.FillText(st, pt, b.Label())
-		pl.take(vg.Rectangle{Min: vg.Point{X: x0, Y: c.Min.Y}, Max: vg.Point{X: x1, Y: c.Max.Y}})
+		pl.take(vg.Rectangle{Min: vg.Point{X: x0, Y: c.Min.Y}, Max: vg.Point{X: x1, Y: c.Max.Y}}, 5)
 	}
 
 	minW := vg.Length(5)
@@ -156,12 +158,7 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 
 	// Arrows first, so that labels keep clear of all of them.
-	type placed struct {
-		st  text.Style
-		txt string
-		at  []candidate
-	}
-	var labels []placed
+	var labels, minor []placed
 	for _, h := range f.Hops {
 		x := trX(s.X(h.Time))
 		y0, y1 := laneY(n, h.From), laneY(n, h.To)
@@ -183,7 +180,11 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 		if h.Tone == flow.Failed {
 			cross(c, col, to, 5)
 		}
-		pl.take(vg.Rectangle{Min: vg.Point{X: x - 2, Y: min(from.Y, to.Y)}, Max: vg.Point{X: x + 2, Y: max(from.Y, to.Y)}})
+		pl.take(vg.Rectangle{Min: vg.Point{X: x - 2, Y: min(from.Y, to.Y)}, Max: vg.Point{X: x + 2, Y: max(from.Y, to.Y)}}, 1)
+		rank := hopRank(h)
+		if rank < 0 {
+			continue
+		}
 		st := textStyle(labelFont, h.Tone >= flow.Deferred, col)
 		var at []candidate
 		for _, fr := range []float64{0.5, 0.3, 0.7, 0.15, 0.85} {
@@ -194,8 +195,15 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			y := from.Y + vg.Length(fr)*(to.Y-from.Y)
 			at = append(at, candidate{vg.Point{X: x - 4, Y: y}, draw.XRight})
 		}
-		labels = append(labels, placed{st, h.Label, at})
+		l := placed{st: st, txt: h.Label, at: at, rank: rank}
+		if rank == 0 {
+			labels = append(labels, l)
+		} else {
+			minor = append(minor, l)
+		}
 	}
+	// Minor labels in order of use: answers before questions.
+	sort.SliceStable(minor, func(i, j int) bool { return minor[i].rank < minor[j].rank })
 
 	// Marks: a glyph on the lane, the label above or below it.
 	var markLabels []placed
@@ -206,23 +214,25 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			col = tc
 		}
 		glyph(c, m.Tone, col, pt)
-		pl.take(vg.Rectangle{Min: vg.Point{X: pt.X - 6, Y: pt.Y - 6}, Max: vg.Point{X: pt.X + 6, Y: pt.Y + 6}})
+		pl.take(vg.Rectangle{Min: vg.Point{X: pt.X - 6, Y: pt.Y - 6}, Max: vg.Point{X: pt.X + 6, Y: pt.Y + 6}}, 1)
 		st := textStyle(labelFont, m.Tone >= flow.Retry, col)
-		if m.Tone <= flow.Info && m.Kind != "" && !knownMark(m) {
+		if m.Tone <= flow.Info && !knownMark(m) {
 			st.Color = grey
 		}
 		up := trY(laneY(n, m.Lane)+barHalf) + 7
 		down := trY(laneY(n, m.Lane)-barHalf) - 7
-		markLabels = append(markLabels, placed{st, m.Label, []candidate{
+		markLabels = append(markLabels, placed{st: st, txt: m.Label, at: []candidate{
 			{vg.Point{X: pt.X - 4, Y: up}, draw.XLeft},
 			{vg.Point{X: pt.X - 4, Y: down}, draw.XLeft},
 			{vg.Point{X: pt.X + 8, Y: pt.Y}, draw.XLeft},
-			{vg.Point{X: pt.X - 8, Y: up}, draw.XRight},
-			{vg.Point{X: pt.X - 8, Y: down}, draw.XRight},
+			{vg.Point{X: pt.X + 4, Y: up}, draw.XRight},
+			{vg.Point{X: pt.X + 4, Y: down}, draw.XRight},
+			{vg.Point{X: pt.X - 8, Y: pt.Y}, draw.XRight},
 		}})
 	}
 
-	// Bar labels sit just above the first lane's bar.
+	// Bar labels sit just above (or below) the upper lane's bar; they also
+	// name the connection, so connect arrows need no label of their own.
 	var barLabels []placed
 	for _, b := range f.Bars {
 		if b.Label == "" || strings.HasPrefix(b.Label, "DNS") {
@@ -231,16 +241,47 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 		top := max(laneY(n, b.From), laneY(n, b.To))
 		st := textStyle(labelFont-0.5, false, StepColor(b.Step))
 		x := trX(s.X(b.Start))
-		barLabels = append(barLabels, placed{st, b.Label, []candidate{
+		barLabels = append(barLabels, placed{st: st, txt: b.Label, at: []candidate{
 			{vg.Point{X: x, Y: trY(top+barHalf) + 6}, draw.XLeft},
 			{vg.Point{X: x, Y: trY(top-barHalf) - 6}, draw.XLeft},
+			{vg.Point{X: x - 3, Y: trY(top+barHalf) + 6}, draw.XRight},
 		}})
 	}
-	for _, group := range [][]placed{markLabels, labels, barLabels} {
+	for _, group := range [][]placed{markLabels, labels, barLabels, minor} {
 		for _, l := range group {
-			pl.text(c, l.st, l.txt, l.at)
+			pl.text(c, l.st, l.txt, l.at, l.rank > 0)
 		}
 	}
+}
+
+// placed is a label waiting for its place.
+type placed struct {
+	st   text.Style
+	txt  string
+	at   []candidate
+	rank int // 0: always shown; more: shown only where it hides nothing
+}
+
+// hopRank says how much a hop's label matters: 0 always shown, higher
+// numbers only where there is room, -1 never (a connect arrow's bar names
+// the connection already).
+func hopRank(h flow.Hop) int {
+	if h.Tone >= flow.Deferred {
+		return 0
+	}
+	switch h.Kind {
+	case event.SMTPConnect, event.RelayConnect:
+		return -1
+	case event.DNSAnswer:
+		return 1
+	case event.SMTPAuth:
+		return 2
+	case event.SMTPTLS:
+		return 3
+	case event.DNSQuery:
+		return 4
+	}
+	return 0
 }
 
 // knownMark reports whether a mark is one the timeline draws on purpose (a
@@ -336,15 +377,23 @@ type candidate struct {
 }
 
 // placer puts labels where they overlap nothing placed before, falling
-// back to the place that overlaps least.
+// back to the place that overlaps least; covering a label costs more than
+// crossing a line.
 type placer struct {
 	area  vg.Rectangle
-	taken []vg.Rectangle
+	taken []obstacle
 }
 
-func (p *placer) take(r vg.Rectangle) { p.taken = append(p.taken, r) }
+type obstacle struct {
+	r      vg.Rectangle
+	weight float64
+}
 
-func (p *placer) text(c draw.Canvas, st text.Style, txt string, cands []candidate) {
+func (p *placer) take(r vg.Rectangle, weight float64) { p.taken = append(p.taken, obstacle{r, weight}) }
+
+// text draws txt at the best candidate place; an optional label is left
+// out when every place would hide something.
+func (p *placer) text(c draw.Canvas, st text.Style, txt string, cands []candidate, optional bool) {
 	if txt == "" || len(cands) == 0 {
 		return
 	}
@@ -357,7 +406,7 @@ func (p *placer) text(c draw.Canvas, st text.Style, txt string, cands []candidat
 		r.Max.X += 1.5
 		cost := 0.0
 		for _, t := range p.taken {
-			cost += overlap(r, t)
+			cost += t.weight * overlap(r, t.r)
 		}
 		// Leaving the plot is worse than covering a little.
 		if r.Min.X < p.area.Min.X || r.Max.X > p.area.Max.X || r.Min.Y < p.area.Min.Y || r.Max.Y > p.area.Max.Y {
@@ -368,11 +417,14 @@ func (p *placer) text(c draw.Canvas, st text.Style, txt string, cands []candidat
 			best, bestCost, bestRect = i, cost, r
 		}
 	}
+	if optional && bestCost >= 1 {
+		return
+	}
 	st.XAlign = cands[best].align
 	// A white halo keeps a label legible where it crosses a line.
 	fillRect(c, white, bestRect.Min.X, bestRect.Min.Y, bestRect.Max.X, bestRect.Max.Y)
 	c.FillText(st, cands[best].at, txt)
-	p.take(bestRect)
+	p.take(bestRect, 20)
 }
 
 func overlap(a, b vg.Rectangle) float64 {

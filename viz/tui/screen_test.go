@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -143,3 +144,5 @@ func startReplay(t *testing.T, opts Options, events []event.Event) (*testScreen,
 func plain(s string) string {
 	return tview.NewTextView().SetDynamicColors(true).SetRegions(true).SetText(s).GetText(true)
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

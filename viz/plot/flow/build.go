@@ -442,6 +442,9 @@ func code(e event.Event, def int) string {
 	if c == 0 {
 		return ""
 	}
+	if c < 400 {
+		return fmt.Sprint(c) // success: the basic code says it all
+	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s", c, clean(e.Enhanced)))
 }
 
