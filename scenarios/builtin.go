@@ -86,12 +86,9 @@ func loadBuiltin(name string) (*Scenario, error) {
 func Load(arg string) (*Scenario, error) {
 	info, statErr := os.Stat(arg)
 	if statErr == nil && !info.IsDir() {
-		if info.Size() > MaxSourceSize {
-			return nil, fmt.Errorf("scenario %s: the file is too large (%d bytes; at most %d)", arg, info.Size(), MaxSourceSize)
-		}
-		src, err := os.ReadFile(arg)
+		src, err := readLimited(arg)
 		if err != nil {
-			return nil, fmt.Errorf("scenario: %w", err)
+			return nil, fmt.Errorf("scenario %s: %w", arg, err)
 		}
 		return Parse(arg, src)
 	}

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -48,10 +49,25 @@ func readBase(path string) ([]byte, error) {
 	if info.IsDir() {
 		return nil, fmt.Errorf("%s is a directory", path)
 	}
-	if info.Size() > MaxSourceSize {
-		return nil, fmt.Errorf("the file is too large (%d bytes; at most %d)", info.Size(), MaxSourceSize)
+	return readLimited(path)
+}
+
+// readLimited reads at most MaxSourceSize bytes of a file: a size from
+// Stat is not enough, since a device such as /dev/zero reports none.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
-	return os.ReadFile(path)
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxSourceSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxSourceSize {
+		return nil, fmt.Errorf("the file is too large (more than %d bytes)", MaxSourceSize)
+	}
+	return src, nil
 }
 
 func noExtends(string) ([]byte, error) { return nil, errNoExtends }

@@ -180,3 +180,20 @@ func write(t *testing.T, dir, name, src string) string {
 	}
 	return f
 }
+
+// TestReadLimited checks that a file with no size, such as a device,
+// cannot make a load read without end.
+func TestReadLimited(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := Load("/dev/zero")
+	if err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("Load(/dev/zero) = %v", err)
+	}
+	dir := t.TempDir()
+	_, err = Load(write(t, dir, "child.yaml", "extends: /dev/zero\n"))
+	if err == nil || !strings.Contains(err.Error(), "cannot read the base file /dev/zero: the file is too large") {
+		t.Errorf("extends /dev/zero: %v", err)
+	}
+}

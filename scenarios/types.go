@@ -19,10 +19,10 @@ type Scenario struct {
 	// domains (with their users, hosts and dns) this scenario starts from, so
 	// that a suite of scenarios can share one topology file. Domains listed
 	// here are merged by name: their users, hosts and dns are added to the
-	// base file's domain of the same name, and new names add domains. The
-	// base file's actions and expect are not taken; its description, seed
-	// and start are, unless set here. The base file may itself extend
-	// another. Built-in scenarios cannot use it.
+	// base file's domain of the same name, and new names add domains. Of
+	// the rest, only description, seed and start come from the base file,
+	// and only when not set here. The base file may itself extend another.
+	// Built-in scenarios cannot use it.
 	Extends string `yaml:"extends,omitempty" json:"extends,omitempty"`
 	// Domains are the mail domains of the simulated internet. Required
 	// unless extends names a file that has them.
@@ -32,6 +32,14 @@ type Scenario struct {
 	// Expect lists what must hold when the actions are done; a failed
 	// expectation makes `mailflow run` and `mailflow test` exit 1.
 	Expect []Expectation `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Servers tunes individual hosts: TLS certificate and policy, queue
+	// schedule, size and recipient limits, loop detection.
+	Servers []Server `yaml:"servers,omitempty" json:"servers,omitempty"`
+	// Queue is the retry schedule of every host that does not set its own.
+	Queue *Queue `yaml:"queue,omitempty" json:"queue,omitempty"`
+	// Faults make servers and DNS misbehave, to show what failures look
+	// like and how mail survives them.
+	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
 
 	// File is where the scenario was read from (not part of the format).
 	File string `yaml:"-" json:"-"`
@@ -224,6 +232,91 @@ type Expectation struct {
 	Reply *ReplyExpectation `yaml:"reply,omitempty" json:"reply,omitempty"`
 	// Fetched checks what a fetch action read.
 	Fetched *FetchedExpectation `yaml:"fetched,omitempty" json:"fetched,omitempty"`
+	// Bounced checks that a delivery status notification (a bounce) was
+	// sent for a message.
+	Bounced *BouncedExpectation `yaml:"bounced,omitempty" json:"bounced,omitempty"`
+	// DNS checks that a DNS question was asked and how it was answered.
+	DNS *DNSExpectation `yaml:"dns,omitempty" json:"dns,omitempty"`
+	// TLS checks that a hop used TLS, and whether its certificate verified.
+	TLS *TLSExpectation `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Retries checks how many times delivery of a message was retried.
+	Retries *RetriesExpectation `yaml:"retries,omitempty" json:"retries,omitempty"`
+	// Within checks that a message reached its final state within a span of
+	// simulated time after it was sent.
+	Within *WithinExpectation `yaml:"within,omitempty" json:"within,omitempty"`
+	// Transcript checks that a connection's dialogue contains a text.
+	Transcript *TranscriptExpectation `yaml:"transcript,omitempty" json:"transcript,omitempty"`
+}
+
+// BouncedExpectation matches a bounce (DSN) sent back to a message's sender.
+type BouncedExpectation struct {
+	// Message is the id of a send action.
+	Message string `yaml:"message" json:"message"`
+	// Recipient whose delivery failed; default any.
+	Recipient string `yaml:"recipient,omitempty" json:"recipient,omitempty"`
+	// Status is the DSN status code, e.g. 5.1.1; a prefix such as "5." matches
+	// any permanent failure.
+	Status string `yaml:"status,omitempty" json:"status,omitempty"`
+	// Action is failed (the default) or delayed.
+	Action string `yaml:"action,omitempty" json:"action,omitempty"`
+	// DiagnosticContains is text the Diagnostic-Code must contain.
+	DiagnosticContains string `yaml:"diagnostic_contains,omitempty" json:"diagnostic_contains,omitempty"`
+	// Count of such bounces required; defaults to at least one. 0 checks that
+	// none was sent.
+	Count *int `yaml:"count,omitempty" json:"count,omitempty"`
+}
+
+// DNSExpectation matches a DNS exchange.
+type DNSExpectation struct {
+	// Name asked about, e.g. school.test.
+	Name string `yaml:"name" json:"name"`
+	// Type of the question, e.g. MX; default any.
+	Type string `yaml:"type,omitempty" json:"type,omitempty"`
+	// Rcode of the answer: NOERROR, NXDOMAIN, SERVFAIL...; default any.
+	Rcode string `yaml:"rcode,omitempty" json:"rcode,omitempty"`
+	// Count of such exchanges required; defaults to at least one.
+	Count *int `yaml:"count,omitempty" json:"count,omitempty"`
+}
+
+// TLSExpectation matches a hop's TLS.
+type TLSExpectation struct {
+	// From is the connecting side: a host name, or "alice's mail client".
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+	// To is the server side's host name.
+	To string `yaml:"to" json:"to"`
+	// Verified says whether the certificate must have verified (default true)
+	// or failed verification (false).
+	Verified *bool `yaml:"verified,omitempty" json:"verified,omitempty"`
+}
+
+// RetriesExpectation counts a message's delivery retries.
+type RetriesExpectation struct {
+	// Message is the id of a send action.
+	Message string `yaml:"message" json:"message"`
+	// Count of retries required (attempts after the first).
+	Count *int `yaml:"count,omitempty" json:"count,omitempty"`
+	// AtLeast retries.
+	AtLeast int `yaml:"at_least,omitempty" json:"at_least,omitempty"`
+}
+
+// WithinExpectation bounds a message's delivery time.
+type WithinExpectation struct {
+	// Message is the id of a send action.
+	Message string `yaml:"message" json:"message"`
+	// Duration of simulated time, e.g. 2h or 5d.
+	Duration string `yaml:"duration" json:"duration"`
+	// State the message must reach: delivered (default) or bounced.
+	State string `yaml:"state,omitempty" json:"state,omitempty"`
+}
+
+// TranscriptExpectation matches a recorded dialogue.
+type TranscriptExpectation struct {
+	// Message is the id of a send action; default any.
+	Message string `yaml:"message,omitempty" json:"message,omitempty"`
+	// Peer is the server's host name; default any.
+	Peer string `yaml:"peer,omitempty" json:"peer,omitempty"`
+	// Contains is text some line of the transcript must contain.
+	Contains string `yaml:"contains" json:"contains"`
 }
 
 // FetchedExpectation matches the messages one fetch action read.
@@ -262,6 +355,8 @@ type Delivered struct {
 	BodyContains string `yaml:"body_contains,omitempty" json:"body_contains,omitempty"`
 	// Attachments are file names the message must carry.
 	Attachments []string `yaml:"attachments,omitempty" json:"attachments,omitempty"`
+	// Headers the message must carry, name to a text the value contains.
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
 }
 
 // StepsExpectation checks the ordered steps of one message.
@@ -280,4 +375,114 @@ type ReplyExpectation struct {
 	Code int `yaml:"code" json:"code"`
 	// Enhanced is the enhanced status code, e.g. 5.7.1.
 	Enhanced string `yaml:"enhanced,omitempty" json:"enhanced,omitempty"`
+	// Host that gave (or reported) the reply; default any.
+	Host string `yaml:"host,omitempty" json:"host,omitempty"`
+	// Stage of the dialogue, e.g. rcpt or data; default any.
+	Stage string `yaml:"stage,omitempty" json:"stage,omitempty"`
+}
+
+// Server tunes one host's servers.
+type Server struct {
+	// Host is the name of a host of the scenario (mail.<domain> for a
+	// domain without hosts).
+	Host string `yaml:"host" json:"host"`
+	// Certificate is a fault of the host's TLS certificate: expired,
+	// not-yet-valid, wrong-name, unknown-ca or self-signed. Empty means a good
+	// certificate signed by the simulated CA.
+	Certificate string `yaml:"certificate,omitempty" json:"certificate,omitempty"`
+	// TLSPolicy is how the host protects mail it sends on: none (never
+	// STARTTLS), opportunistic (STARTTLS when offered, go on with a bad
+	// certificate and record it) or required (never send in plain text).
+	// Defaults to opportunistic.
+	TLSPolicy string `yaml:"tls_policy,omitempty" json:"tls_policy,omitempty"`
+	// TLSFailure is what a required policy does when TLS cannot be had:
+	// defer (4.7.x, keep retrying) or bounce (5.7.x). Defaults to defer.
+	TLSFailure string `yaml:"tls_failure,omitempty" json:"tls_failure,omitempty"`
+	// Queue overrides the scenario's retry schedule for mail this host sends.
+	Queue *Queue `yaml:"queue,omitempty" json:"queue,omitempty"`
+	// MaxMessageSize in bytes, announced with SIZE (RFC 1870); bigger
+	// messages get 552 5.3.4. Defaults to 25 MiB.
+	MaxMessageSize int `yaml:"max_message_size,omitempty" json:"max_message_size,omitempty"`
+	// MaxRecipients per transaction; more get 452 4.5.3 and are sent again
+	// in another transaction. Defaults to 100.
+	MaxRecipients int `yaml:"max_recipients,omitempty" json:"max_recipients,omitempty"`
+	// MaxReceived is how many Received: headers a message may carry before
+	// the host calls it a loop and bounces it with 5.4.6. Defaults to 30.
+	MaxReceived int `yaml:"max_received,omitempty" json:"max_received,omitempty"`
+	// Full lists users of this host whose mailbox is full: temporary gives
+	// 452 4.2.2, permanent 552 5.2.2.
+	Full []FullMailbox `yaml:"full,omitempty" json:"full,omitempty"`
+}
+
+// FullMailbox is a user whose mailbox takes no more mail.
+type FullMailbox struct {
+	// User is the mailbox owner's address.
+	User string `yaml:"user" json:"user"`
+	// Kind is temporary (452 4.2.2, the sender retries) or permanent (552
+	// 5.2.2). Defaults to temporary.
+	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// Queue is a retry schedule (RFC 5321 §4.5.4.1).
+type Queue struct {
+	// Retry lists the waits before the second, third, ... attempt, e.g.
+	// [15m, 30m, 2h]; the last one repeats. Defaults to 15m, 30m, then 2h to
+	// 3h (seeded): two tries in the first hour, then every two to three hours.
+	Retry []string `yaml:"retry,omitempty" json:"retry,omitempty"`
+	// GiveUp is how long after arrival the host stops trying and bounces with
+	// 4.4.7. Defaults to 5d (days may be written as d).
+	GiveUp string `yaml:"give_up,omitempty" json:"give_up,omitempty"`
+	// DelayNotice, when set, sends the sender one "delayed" notice (Action:
+	// delayed) once a message has waited this long.
+	DelayNotice string `yaml:"delay_notice,omitempty" json:"delay_notice,omitempty"`
+}
+
+// Fault makes an SMTP server (host) or the DNS (dns) misbehave. Exactly
+// one of host and dns is set.
+type Fault struct {
+	// Host whose SMTP server misbehaves.
+	Host string `yaml:"host,omitempty" json:"host,omitempty"`
+	// Stage of the SMTP dialogue: connect, greeting, ehlo, starttls, auth,
+	// mail, rcpt, data, dot (after the final dot) or data_disconnect (the
+	// connection drops in the middle of DATA).
+	Stage string `yaml:"stage,omitempty" json:"stage,omitempty"`
+	// Port limits the fault to one port (25, 587 or 465); default all.
+	Port int `yaml:"port,omitempty" json:"port,omitempty"`
+	// Recipient limits an rcpt fault to one address.
+	Recipient string `yaml:"recipient,omitempty" json:"recipient,omitempty"`
+	// Reply the server gives at that stage. Defaults by stage, e.g. 554 for
+	// greeting, 451 4.3.0 for the others.
+	Reply *Reply `yaml:"reply,omitempty" json:"reply,omitempty"`
+	// Effect of a fault that is not a reply: refuse (connect: connection
+	// refused), not_offered or handshake (starttls: STARTTLS missing from
+	// EHLO, or a failing TLS handshake), slow (the server waits delay before
+	// answering).
+	Effect string `yaml:"effect,omitempty" json:"effect,omitempty"`
+	// DNS name whose lookups misbehave.
+	DNS string `yaml:"dns,omitempty" json:"dns,omitempty"`
+	// Type of DNS question affected (MX, A, AAAA, TXT); default all.
+	Type string `yaml:"type,omitempty" json:"type,omitempty"`
+	// Answer of a DNS fault: nxdomain, servfail, no_answer (NOERROR, empty)
+	// or drop (no reply at all).
+	Answer string `yaml:"answer,omitempty" json:"answer,omitempty"`
+	// Times limits the fault to the first N times it applies; 0 means every
+	// time.
+	Times int `yaml:"times,omitempty" json:"times,omitempty"`
+	// Probability (0 to 1) that the fault applies, drawn from the run's
+	// seeded randomness; default 1.
+	Probability float64 `yaml:"probability,omitempty" json:"probability,omitempty"`
+	// Delay in simulated time before the server answers, e.g. 10m; with
+	// effect slow, longer than the client's 5-minute timeout (RFC 5321
+	// §4.5.3.2) makes the client give up.
+	Delay string `yaml:"delay,omitempty" json:"delay,omitempty"`
+}
+
+// Reply is an SMTP reply.
+type Reply struct {
+	// Code is the three-digit reply code.
+	Code int `yaml:"code" json:"code"`
+	// Enhanced is the enhanced status code (RFC 3463), e.g. 4.3.0.
+	Enhanced string `yaml:"enhanced,omitempty" json:"enhanced,omitempty"`
+	// Text follows the codes.
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
 }

@@ -35,6 +35,7 @@ func validate(s *Scenario, failed map[string]bool) ErrorList {
 	v.mxTargets()
 	v.actions()
 	v.expectations()
+	v.failures()
 	return v.errs
 }
 

@@ -236,6 +236,7 @@ func (v *validator) expectations() {
 		if x := e.Fetched; x != nil {
 			v.fetched(p+".fetched", x)
 		}
+		v.moreExpectations(p, e)
 	}
 }
 

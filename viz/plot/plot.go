@@ -75,7 +75,7 @@ func FormatOf(path string) (Format, error) {
 type Options struct {
 	Chart Chart     // default Auto
 	Title string    // default: the scenario and what became of its messages
-	Width vg.Length // default 13.33 inches: a 16:9 slide
+	Width vg.Length // default 13.33 inches (a 16:9 slide), wider for a busy timeline
 	DPI   int       // PNG resolution, default 120 (1600 pixels across)
 }
 
@@ -98,9 +98,6 @@ func Write(w io.Writer, format Format, events []event.Event, o Options) error {
 	if len(events) == 0 {
 		return ErrNoEvents
 	}
-	if o.Width == 0 {
-		o.Width = 13.33 * vg.Inch
-	}
 	if o.DPI == 0 {
 		o.DPI = 120
 	}
@@ -115,6 +112,9 @@ func Write(w io.Writer, format Format, events []event.Event, o Options) error {
 	)
 	switch Pick(f, o.Chart) {
 	case Timeline:
+		if o.Width == 0 {
+			o.Width = timelineWidth(f)
+		}
 		p := newTimeline(f, title)
 		height = timelineHeight(len(f.Lanes)) + legendHeight
 		paint = func(dc draw.Canvas) {
@@ -127,6 +127,9 @@ func Write(w io.Writer, format Format, events []event.Event, o Options) error {
 			return err
 		}
 		height = 5 * vg.Inch
+		if o.Width == 0 {
+			o.Width = 13.33 * vg.Inch
+		}
 		paint = func(dc draw.Canvas) { drawRow(dc, plots) }
 	default:
 		return fmt.Errorf("unknown chart %q", o.Chart)

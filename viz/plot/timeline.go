@@ -34,6 +34,20 @@ func timelineHeight(lanes int) vg.Length {
 	return vg.Length(1.45+laneInch*float64(lanes)) * vg.Inch
 }
 
+// timelineWidth gives each distinct instant room for its labels: a slide's
+// width at least, at most what still projects legibly.
+func timelineWidth(f *flow.Flow) vg.Length {
+	seen := map[time.Time]bool{}
+	for _, h := range f.Hops {
+		seen[h.Time] = true
+	}
+	for _, m := range f.Marks {
+		seen[m.Time] = true
+	}
+	w := 3.5 + 0.8*float64(len(seen))
+	return vg.Length(min(max(w, 13.33), 18)) * vg.Inch
+}
+
 // newTimeline builds the swimlane plot of a flow: lanes as rows, time
 // across, exchanges as bars, hops as arrows, marks as glyphs.
 func newTimeline(f *flow.Flow, title string) *plot.Plot {
@@ -58,7 +72,7 @@ func newTimeline(f *flow.Flow, title string) *plot.Plot {
 
 	// Room on the right for the last labels, a little on the left.
 	p.X.Min = -0.03 * s.Span
-	p.X.Max = s.Span * 1.12
+	p.X.Max = s.Span * 1.1
 	if s.Span == 0 {
 		p.X.Min, p.X.Max = -0.001, 0.001
 	}
@@ -154,6 +168,7 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			r := vg.Rectangle{Min: vg.Point{X: x0, Y: trY(y - barHalf)}, Max: vg.Point{X: x1, Y: trY(y + barHalf)}}
 			fillRect(c, fade(col, 0x55), r.Min.X, r.Min.Y, r.Max.X, r.Max.Y)
 			strokeRect(c, draw.LineStyle{Color: edge, Width: 1.2}, r)
+			pl.take(r, 0.3)
 		}
 	}
 
@@ -194,6 +209,13 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 		for _, fr := range []float64{0.5, 0.3, 0.7} {
 			y := from.Y + vg.Length(fr)*(to.Y-from.Y)
 			at = append(at, candidate{vg.Point{X: x - 4, Y: y}, draw.XRight})
+		}
+		// Beyond either end, past the bars, where other arrows rarely go.
+		for _, depth := range []vg.Length{8, 22} {
+			for _, y := range []vg.Length{trY(y0-dir*barHalf) - vg.Length(dir)*depth, trY(y1+dir*barHalf) + vg.Length(dir)*depth} {
+				at = append(at, candidate{vg.Point{X: x - 3, Y: y}, draw.XLeft},
+					candidate{vg.Point{X: x + 3, Y: y}, draw.XRight})
+			}
 		}
 		l := placed{st: st, txt: h.Label, at: at, rank: rank}
 		if rank == 0 {
@@ -404,12 +426,22 @@ func (p *placer) text(c draw.Canvas, st text.Style, txt string, cands []candidat
 		r := st.Rectangle(txt).Add(cd.at)
 		r.Min.X -= 1.5
 		r.Max.X += 1.5
-		cost := 0.0
+		cost, hides := 0.0, 0.0
 		for _, t := range p.taken {
-			cost += t.weight * overlap(r, t.r)
+			o := overlap(r, t.r)
+			cost += t.weight * o
+			if t.weight >= 1 {
+				hides += o
+			}
+		}
+		if optional && hides >= 1 {
+			continue
 		}
 		// Leaving the plot is worse than covering a little.
 		if r.Min.X < p.area.Min.X || r.Max.X > p.area.Max.X || r.Min.Y < p.area.Min.Y || r.Max.Y > p.area.Max.Y {
+			if optional {
+				continue
+			}
 			cost += 1e6
 		}
 		cost += float64(i) * 0.01 // earlier candidates are the better looking
@@ -417,8 +449,8 @@ func (p *placer) text(c draw.Canvas, st text.Style, txt string, cands []candidat
 			best, bestCost, bestRect = i, cost, r
 		}
 	}
-	if optional && bestCost >= 1 {
-		return
+	if math.IsInf(bestCost, 1) {
+		return // an optional label with no free place
 	}
 	st.XAlign = cands[best].align
 	// A white halo keeps a label legible where it crosses a line.
