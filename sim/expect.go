@@ -84,9 +84,24 @@ func (n *Network) Check() []Result {
 	return results
 }
 
-// Summarize publishes the last event of a run: every message's outcome.
-func (n *Network) Summarize() event.Event {
-	return n.Bus.Publish(event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.outcomes()})
+// Summary is the end of a run: the summary event and the conservation
+// check's verdict.
+type Summary struct {
+	Event event.Event
+	Lost  []string
+}
+
+// Summarize publishes the last event of a run: every message's outcome and
+// where every accepted recipient ended (mailbox, bounce, queue, dropped).
+func (n *Network) Summarize() Summary {
+	counts, lost := n.tracker.conservation()
+	detail := fmt.Sprintf("accepted recipients: %d in a mailbox, %d bounced, %d still queued, %d dropped by rule",
+		counts[stateDelivered], counts[stateBounced], counts[stateQueued], counts[stateDropped])
+	e := event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.outcomes(), Detail: detail}
+	if len(lost) > 0 {
+		e.Error = "lost: " + strings.Join(lost, ", ")
+	}
+	return Summary{Event: n.Bus.Publish(e), Lost: lost}
 }
 
 // Outcomes returns every message's current state.

@@ -5,6 +5,7 @@
 package sim
 
 import (
+	"cmp"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/mailflow/mailflow/sim/clock"
 	"github.com/mailflow/mailflow/sim/dnsd"
 	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/fault"
 	"github.com/mailflow/mailflow/sim/imapd"
 	"github.com/mailflow/mailflow/sim/mailstore"
 	"github.com/mailflow/mailflow/sim/pki"
@@ -77,6 +80,7 @@ type Network struct {
 
 	log     *slog.Logger
 	timeout time.Duration
+	faults  *fault.Injector
 	tracker *tracker
 	dns     *dnsd.Server
 	mu      sync.Mutex
@@ -114,6 +118,9 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 		ports: map[string]map[topology.Service]int{}, queues: map[string]*queue.Queue{}}
 	if n.timeout == 0 {
 		n.timeout = time.Minute
+	}
+	if n.faults, err = fault.New(s.Faults, s.Seed); err != nil {
+		return nil, err
 	}
 	n.Bus = event.NewBus(n.Clock, opts.Narrate)
 	n.tracker = newTracker(s)
@@ -165,7 +172,8 @@ func (n *Network) startDNS() error {
 		}
 		rrs = append(rrs, rr)
 	}
-	cfg := dnsd.Config{Zones: n.Topology.Zones(), Records: rrs, Logger: n.log, Observe: n.observeDNS}
+	cfg := dnsd.Config{Zones: n.Topology.Zones(), Records: rrs, Logger: n.log, Observe: n.observeDNS,
+		Faults: n.dnsFault}
 	for {
 		cfg.Addr = netip.AddrPortFrom(n.Topology.DNSAddr, uint16(n.port(topology.DNS))).String()
 		srv, err := dnsd.Start(cfg)
@@ -194,20 +202,36 @@ func (n *Network) observeDNS(x dnsd.Exchange) {
 }
 
 func (n *Network) startHost(h *topology.Host) error {
-	cert, err := n.CA.Issue([]string{h.Name}, []net.IP{net.IP(h.Addr.AsSlice())}, pki.IssueOptions{Now: n.Clock.Now()})
+	set := n.settings(h.Name)
+	certFault, err := pki.ParseFault(set.Certificate)
+	if err != nil {
+		return err
+	}
+	cert, err := n.CA.Issue([]string{h.Name}, []net.IP{net.IP(h.Addr.AsSlice())},
+		pki.IssueOptions{Now: n.Clock.Now(), Fault: certFault})
 	if err != nil {
 		return err
 	}
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	publish := func(e event.Event) { n.Bus.Publish(e) }
+	policy, err := n.queuePolicy(set)
+	if err != nil {
+		return err
+	}
 	q := queue.New(queue.Config{Host: h, DNS: n.DNSAddrPort(), PortOf: n.PortOf, RootCAs: n.CA.Pool(),
-		Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule,
-		Logger:         n.log.With("host", h.Name, "part", "queue"),
-		CommandTimeout: n.timeout})
+		Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule, Register: n.IDs.Register,
+		Policy: policy, Seed: n.Scenario.Seed, Logger: n.log.With("host", h.Name, "part", "queue"),
+		WallTimeout: n.timeout})
 	n.queues[h.Name] = q
 	n.closers = append(n.closers, q.Close)
+	full := map[string]string{}
+	for _, f := range set.Full {
+		full[strings.ToLower(f.User)] = cmp.Or(f.Kind, "temporary")
+	}
 	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
-		IDs: n.IDs, Publish: publish, Enqueue: q.Enqueue, Now: n.Clock.Now,
+		IDs: n.IDs, Publish: publish, Enqueue: q.Enqueue, Now: n.Clock.Now, Faults: n.faults,
+		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full,
+		MaxMessageBytes: int64(set.MaxMessageSize), MaxRecipients: set.MaxRecipients,
 		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout})
 	n.closers = append(n.closers, smtpSrv.Close)
 	for _, svc := range []topology.Service{topology.SMTP, topology.Submission, topology.Submissions} {
@@ -351,4 +375,60 @@ func (n *Network) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// settings returns the scenario's tuning of a host (zero when none).
+func (n *Network) settings(host string) scenarios.Server {
+	for _, s := range n.Scenario.Servers {
+		if strings.EqualFold(s.Host, host) {
+			return s
+		}
+	}
+	return scenarios.Server{Host: host}
+}
+
+// queuePolicy turns a host's settings (or the scenario's queue) into the
+// queue's retry and TLS policy.
+func (n *Network) queuePolicy(set scenarios.Server) (queue.Policy, error) {
+	p := queue.Policy{TLS: set.TLSPolicy, TLSFailure: set.TLSFailure}
+	qs := set.Queue
+	if qs == nil {
+		qs = n.Scenario.Queue
+	}
+	if qs == nil {
+		return p, nil
+	}
+	var err error
+	parse := func(s string) time.Duration {
+		if s == "" || err != nil {
+			return 0
+		}
+		var d time.Duration
+		d, err = scenarios.ParseDuration(s)
+		return d
+	}
+	for _, r := range qs.Retry {
+		p.Retry = append(p.Retry, parse(r))
+	}
+	p.GiveUp, p.DelayNotice = parse(qs.GiveUp), parse(qs.DelayNotice)
+	return p, err
+}
+
+// dnsFault maps the scenario's DNS faults onto the DNS server's answers.
+func (n *Network) dnsFault(q dns.Question) *dnsd.Fault {
+	f := n.faults.DNSFor(q.Name, dns.TypeToString[q.Qtype])
+	if f == nil {
+		return nil
+	}
+	n.Bus.Publish(event.Event{Kind: event.FaultInjected, Host: "dns", QName: q.Name,
+		QType: dns.TypeToString[q.Qtype], Error: "DNS answers " + f.Answer})
+	switch f.Answer {
+	case "nxdomain":
+		return &dnsd.Fault{Rcode: dns.RcodeNameError}
+	case "servfail":
+		return &dnsd.Fault{Rcode: dns.RcodeServerFailure}
+	case "no_answer":
+		return &dnsd.Fault{NoAnswer: true}
+	}
+	return &dnsd.Fault{Drop: true}
 }

@@ -18,12 +18,16 @@ type Report struct {
 	// PlayErr is set when the actions could not finish (a wait that timed
 	// out, a cancelled run).
 	PlayErr error
+	// Lost lists recipients of accepted messages that ended nowhere: not in
+	// a mailbox, a bounce, the queue, nor dropped by a rule. A run with any
+	// fails.
+	Lost []string
 	Wall    time.Duration
 }
 
 // Passed reports whether the actions finished and every expectation held.
 func (r *Report) Passed() bool {
-	if r.PlayErr != nil {
+	if r.PlayErr != nil || len(r.Lost) > 0 {
 		return false
 	}
 	for _, x := range r.Results {
@@ -65,7 +69,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opts Options) (*Report, err
 		r.PlayErr = errors.New("run interrupted")
 	}
 	r.Results = n.Check()
-	n.Summarize()
+	r.Lost = n.Summarize().Lost
 	r.Outcomes = n.Outcomes()
 	r.Events = n.Bus.History()
 	r.Wall = time.Since(began)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -14,9 +15,20 @@ const (
 	stateSent      = "in flight"
 	stateDelivered = "delivered"
 	stateQueued    = "queued"   // a delivery attempt failed temporarily
-	stateFailed    = "failed"   // a later hop refused permanently
+	stateFailed    = "failed"   // a later hop refused permanently, no notice yet
 	stateRejected  = "rejected" // the submission server refused it
+	stateBounced   = "bounced"  // failed, and the sender was sent a notice
+	stateDropped   = "dropped"  // failed, and by rule no notice (a bounce's own failure, NOTIFY)
 )
+
+// final reports whether a recipient state ends its story.
+func final(state string) bool {
+	switch state {
+	case stateDelivered, stateRejected, stateBounced, stateDropped, stateFailed:
+		return true
+	}
+	return false
+}
 
 // tracker follows every message's recipients through the events: a sink on
 // the bus, so its view is exactly what the trace says.
@@ -29,6 +41,7 @@ type tracker struct {
 
 type tracked struct {
 	id, from, subject string
+	accepted          bool              // a server answered 250 to the message's DATA
 	rcpts             map[string]string // lower-cased address → state
 	rcptOrder         []string
 	steps             []int
@@ -78,14 +91,16 @@ func (t *tracker) Handle(e event.Event) {
 			if _, known := m.rcpts[k]; !known {
 				m.rcptOrder = append(m.rcptOrder, k)
 			}
-			if cur := m.rcpts[k]; cur == stateDelivered || cur == stateRejected || cur == stateFailed {
-				continue // final
+			cur := m.rcpts[k]
+			if final(cur) && !(cur == stateFailed && (state == stateBounced || state == stateDropped)) {
+				continue // a failure may still turn into a bounce; nothing else changes a final state
 			}
 			m.rcpts[k] = state
 		}
 	}
 	switch e.Kind {
 	case event.SMTPAccepted:
+		m.accepted = true
 		if m.subject == "" {
 			m.subject = e.Subject
 		}
@@ -102,8 +117,18 @@ func (t *tracker) Handle(e event.Event) {
 	case event.QueueFailed:
 		set(stateFailed)
 		m.lastError = e.Error
+	case event.QueueRetry:
+		set(stateQueued)
+	case event.DSNSent:
+		if e.State == "failed" {
+			set(stateBounced)
+		}
+	case event.MessageDropped:
+		set(stateDropped)
 	case event.SMTPReply:
-		if e.Code >= 400 {
+		// The client's own account of a refusal: what a server refuses on
+		// a later hop is the queue's to report (deferred or failed).
+		if e.Code >= 400 && e.Stage == "client" {
 			set(stateRejected)
 			m.lastError = e.Error
 		}
@@ -133,7 +158,7 @@ func (t *tracker) settled(ids []string) bool {
 			return false
 		}
 		for _, st := range m.rcpts {
-			if st == stateSent || st == stateQueued {
+			if !final(st) {
 				return false
 			}
 		}
@@ -196,4 +221,29 @@ func (t *tracker) fetched(id string) (fetchResult, bool) {
 	defer t.mu.Unlock()
 	r, ok := t.fetches[id]
 	return r, ok
+}
+
+// conservation checks that every message a server accepted with 250 ended
+// in a mailbox, a bounce, the queue, or was dropped by a named rule — never
+// lost. It returns the recipients that are unaccounted for.
+func (t *tracker) conservation() (counts map[string]int, lost []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	counts = map[string]int{}
+	for _, id := range t.order {
+		m := t.messages[id]
+		if !m.accepted {
+			continue
+		}
+		for _, r := range m.rcptOrder {
+			st := m.rcpts[r]
+			switch st {
+			case stateDelivered, stateBounced, stateQueued, stateDropped, stateRejected:
+				counts[st]++
+			default:
+				lost = append(lost, fmt.Sprintf("%s → %s (%s)", id, r, st))
+			}
+		}
+	}
+	return counts, lost
 }

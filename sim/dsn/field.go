@@ -35,42 +35,31 @@ func header(fs []field) textproto.Header {
 
 // fold formats "Name: value" CRLF, folding at whitespace before
 // preferredLineLen where it can, and never letting a line pass maxLineLen.
-// The value must already be one line (see oneLine).
+// Runs of whitespace become one space: unfolding gives the value back.
 func fold(name, value string) string {
+	var words []string
+	for _, w := range strings.Fields(value) {
+		// A word too long for any line is cut; the fold then adds a space,
+		// the only choice left.
+		for len(w) > hardCut {
+			n := runeCut(w, hardCut)
+			words = append(words, w[:n])
+			w = w[n:]
+		}
+		words = append(words, w)
+	}
 	var b strings.Builder
 	b.WriteString(name)
 	b.WriteString(":")
-	if value != "" {
-		b.WriteString(" ")
-	}
 	lineLen := b.Len()
-	words := strings.Fields(value)
 	for i, w := range words {
-		for len(w) > hardCut {
-			// A single word too long for any line: cut it, continuing on a
-			// folded line (this adds a space, the only choice left).
-			cut := runeCut(w, hardCut)
-			if i > 0 || lineLen > len(name)+2 {
-				b.WriteString("\r\n ")
-			}
-			b.WriteString(w[:cut])
-			lineLen = maxLineLen // force a fold before the rest
-			w = w[cut:]
-			i = 1
+		if i > 0 && lineLen+1+len(w) > preferredLineLen {
+			b.WriteString("\r\n")
+			lineLen = 0
 		}
-		switch {
-		case i == 0 && lineLen == len(name)+2:
-			b.WriteString(w)
-			lineLen += len(w)
-		case lineLen+1+len(w) <= preferredLineLen:
-			b.WriteString(" ")
-			b.WriteString(w)
-			lineLen += 1 + len(w)
-		default:
-			b.WriteString("\r\n ")
-			b.WriteString(w)
-			lineLen = 1 + len(w)
-		}
+		b.WriteString(" ")
+		b.WriteString(w)
+		lineLen += 1 + len(w)
 	}
 	b.WriteString("\r\n")
 	return b.String()
@@ -188,7 +177,6 @@ func addressField(addr string) string {
 // it returns the bare address, decoding \x{HEX} escapes of "utf-8" types.
 func parseAddressField(v string) string {
 	typ, val := typed(v)
-	val = strings.TrimSpace(stripComment(val))
 	if !strings.EqualFold(typ, "utf-8") {
 		return val
 	}

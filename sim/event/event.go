@@ -37,6 +37,10 @@ const (
 	RetrievalFetch Kind = "retrieval.fetch" // a POP3/IMAP server served a session (server side)
 	FetchDone      Kind = "fetch.done"      // a user's mail client fetched its mail (client side)
 	ServerListen   Kind = "server.listen"   // a service started listening
+	FaultInjected  Kind = "fault.injected"  // a scenario's fault struck a server or the DNS
+	QueueRetry     Kind = "queue.retry"     // a deferred message's next attempt was scheduled
+	DSNSent        Kind = "dsn.sent"        // a delivery status notification (bounce) was sent to the sender
+	MessageDropped Kind = "message.dropped" // a failed message gets no bounce, and why (a bounce's own failure, NOTIFY=NEVER)
 )
 
 // Event is one observable action. The JSON field names are a contract (see

@@ -12,68 +12,112 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/pki"
 	"github.com/mailflow/mailflow/sim/smtpclient"
 	"github.com/mailflow/mailflow/sim/transcript"
 	"github.com/mailflow/mailflow/topology"
 )
 
-// deliveryError is a failed attempt for one domain; permanent ones are not
-// retried (RFC 5321 §4.2.1: 5yz replies are permanent).
+// deliveryError is a failed attempt; permanent ones are not retried (RFC
+// 5321 §4.2.1: 5yz replies are permanent).
 type deliveryError struct {
 	permanent bool
 	code      int
 	enhanced  string
 	text      string
+	// connLevel failures (cannot connect, greeting, EHLO, TLS) send the
+	// client on to the next MX; transaction replies do not.
+	connLevel bool
 }
 
 func (e *deliveryError) Error() string {
 	if e.code != 0 {
-		return fmt.Sprintf("%d %s %s", e.code, e.enhanced, e.text)
+		return strings.TrimSpace(fmt.Sprintf("%d %s %s", e.code, e.enhanced, e.text))
 	}
 	return e.text
 }
 
-func tempError(format string, args ...any) error {
+// status is the DSN status of the failure (RFC 3463).
+func (e *deliveryError) status() string {
+	switch {
+	case e.enhanced != "":
+		return e.enhanced
+	case e.permanent:
+		return "5.0.0"
+	}
+	return "4.0.0"
+}
+
+// diagnostic is the Diagnostic-Code text: the remote reply when there was
+// one.
+func (e *deliveryError) diagnostic() string {
+	if e.code != 0 {
+		return "smtp; " + e.Error()
+	}
+	return e.text
+}
+
+func tempError(format string, args ...any) *deliveryError {
 	return &deliveryError{text: fmt.Sprintf(format, args...)}
 }
 
+// result of one recipient in one attempt.
+type result struct {
+	err    *deliveryError // nil: accepted
+	remote string         // the MX host that answered
+}
+
 // deliverDomain walks a domain's MX hosts in preference order until one
-// accepts the message (RFC 5321 §5.1).
-func (q *Queue) deliverDomain(e *Entry, domain string, rcpts []string) error {
-	targets, err := q.lookupMX(e.Msg, domain)
-	if err != nil {
-		q.defer_(e, rcpts, err)
-		return err
+// takes the transaction (RFC 5321 §5.1), and returns what became of each
+// recipient (keys lower-cased).
+func (q *Queue) deliverDomain(e *Entry, domain string, rcpts []string) map[string]result {
+	all := func(err *deliveryError, remote string) map[string]result {
+		out := map[string]result{}
+		for _, r := range rcpts {
+			out[strings.ToLower(r)] = result{err: err, remote: remote}
+		}
+		q.report(e, rcpts, err, remote)
+		return out
 	}
-	var lastErr error = tempError("no usable MX host for %s", domain)
+	targets, derr := q.lookupMX(e.Msg, domain)
+	if derr != nil {
+		return all(derr, "")
+	}
+	last := tempError("no usable MX host for %s", domain)
+	lastRemote := ""
 	for _, t := range targets {
 		addrs, err := q.lookupAddrs(e.Msg, t.name)
 		if err != nil || len(addrs) == 0 {
-			continue // an MX host without an address is unusable
+			continue // an MX host without an address is unusable (RFC 5321 §5.1)
 		}
 		for _, addr := range addrs {
-			err := q.transfer(e, t.name, addr, rcpts)
-			if err == nil {
-				return nil
+			results, connErr := q.transfer(e, t.name, addr, rcpts)
+			if connErr == nil {
+				for _, r := range rcpts {
+					q.report(e, []string{r}, results[strings.ToLower(r)].err, t.name)
+				}
+				return results
 			}
-			lastErr = err
-			var de *deliveryError
-			if errors.As(err, &de) && de.permanent {
-				q.publish(event.Event{Kind: event.QueueFailed, Step: 5, Msg: e.Msg, To: rcpts, Peer: t.name,
-					Code: de.code, Enhanced: de.enhanced, Error: de.text})
-				return err
+			last, lastRemote = connErr, t.name
+			if !connErr.connLevel || connErr.permanent && !connErr.connLevel {
+				return all(connErr, t.name)
 			}
 		}
 	}
-	q.defer_(e, rcpts, lastErr)
-	return lastErr
+	return all(last, lastRemote)
 }
 
-func (q *Queue) defer_(e *Entry, rcpts []string, err error) {
-	de := &deliveryError{text: err.Error()}
-	errors.As(err, &de)
-	q.publish(event.Event{Kind: event.QueueDeferred, Step: 5, Msg: e.Msg, To: rcpts,
-		Code: de.code, Enhanced: de.enhanced, Error: de.text, State: "queued"})
+// report publishes a recipient's failure in this attempt.
+func (q *Queue) report(e *Entry, rcpts []string, err *deliveryError, remote string) {
+	if err == nil {
+		return
+	}
+	kind := event.QueueDeferred
+	if err.permanent {
+		kind = event.QueueFailed
+	}
+	q.publish(event.Event{Kind: kind, Step: 5, Msg: e.Msg, To: rcpts, Peer: remote,
+		Code: err.code, Enhanced: err.status(), Error: err.text, State: "queued"})
 }
 
 // query asks the simulated DNS one question from the host's own address,
@@ -102,8 +146,8 @@ func (q *Queue) query(msg, name string, qtype uint16) (*dns.Msg, error) {
 	}
 	if err != nil {
 		q.publish(event.Event{Kind: event.DNSAnswer, Step: 4, Msg: msg, Peer: "dns", QName: dns.Fqdn(name),
-			QType: dns.TypeToString[qtype], Rcode: "TIMEOUT", Error: err.Error()})
-		return nil, tempError("DNS query %s %s failed: %v", name, dns.TypeToString[qtype], err)
+			QType: dns.TypeToString[qtype], Rcode: "TIMEOUT", Error: "no answer from DNS"})
+		return nil, fmt.Errorf("no answer to %s %s", name, dns.TypeToString[qtype])
 	}
 	var lines []string
 	for _, rr := range r.Answer {
@@ -116,19 +160,19 @@ func (q *Queue) query(msg, name string, qtype uint16) (*dns.Msg, error) {
 
 // lookupMX returns the MX hosts of a domain by preference; with no MX
 // record the domain itself is the implicit MX (RFC 5321 §5.1).
-func (q *Queue) lookupMX(msg, domain string) ([]mxTarget, error) {
+func (q *Queue) lookupMX(msg, domain string) ([]mxTarget, *deliveryError) {
 	r, err := q.query(msg, domain, dns.TypeMX)
-	if err != nil {
-		return nil, err
+	if err != nil { // RFC 3463 §3.5: 4.4.3 directory server failure
+		return nil, &deliveryError{enhanced: "4.4.3", text: fmt.Sprintf("DNS did not answer for the MX of %s", domain)}
 	}
 	switch r.Rcode {
 	case dns.RcodeSuccess:
 	case dns.RcodeNameError: // RFC 3463 §3.2: 5.1.2 bad destination system address
-		return nil, &deliveryError{permanent: true, code: 550, enhanced: "5.1.2",
+		return nil, &deliveryError{permanent: true, enhanced: "5.1.2",
 			text: fmt.Sprintf("domain %s does not exist (NXDOMAIN)", domain)}
 	default:
-		return nil, &deliveryError{code: 451, enhanced: "4.4.3",
-			text: fmt.Sprintf("DNS answered %s for %s MX", dns.RcodeToString[r.Rcode], domain)}
+		return nil, &deliveryError{enhanced: "4.4.3",
+			text: fmt.Sprintf("DNS answered %s for the MX of %s", dns.RcodeToString[r.Rcode], domain)}
 	}
 	var out []mxTarget
 	for _, rr := range r.Answer {
@@ -136,10 +180,14 @@ func (q *Queue) lookupMX(msg, domain string) ([]mxTarget, error) {
 			out = append(out, mxTarget{name: trimDot(mx.Mx), pref: int(mx.Preference)})
 		}
 	}
+	if len(out) == 1 && out[0].name == "" { // RFC 7505 §3: a null MX ("0 .")
+		return nil, &deliveryError{permanent: true, code: 556, enhanced: "5.1.10",
+			text: fmt.Sprintf("%s accepts no mail (null MX)", domain)}
+	}
 	if len(out) == 0 {
 		return []mxTarget{{name: domain}}, nil
 	}
-	sortMX(out)
+	q.sortMX(out)
 	return out, nil
 }
 
@@ -170,87 +218,126 @@ func (q *Queue) lookupAddrs(msg, name string) ([]netip.Addr, error) {
 	return out, nil
 }
 
-// transfer is step 5: connect from the host's own address to the MX, use
-// STARTTLS when offered, and hand the message over.
-func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []string) error {
+// transfer is step 5: connect from the host's own address to the MX, with
+// TLS as the host's policy says, and hand the message over. A non-nil error
+// means the transaction did not take place; otherwise the results say what
+// became of each recipient.
+func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []string) (map[string]result, *deliveryError) {
 	ap, err := q.cfg.PortOf(addr, mxName, topology.SMTP)
 	if err != nil {
-		return tempError("%s: %v", mxName, err)
+		return nil, &deliveryError{connLevel: true, text: err.Error()}
 	}
 	q.publish(event.Event{Kind: event.RelayConnect, Step: 5, Msg: e.Msg, Peer: mxName, Port: 25,
 		Service: string(topology.SMTP), To: rcpts})
 	rec := &transcript.Recorder{}
-	verified, c, err := q.dialSMTP(rec, mxName, ap, true)
-	if errors.Is(err, smtpclient.ErrNoStartTLS) {
-		rec.Note("(%s offers no STARTTLS: reconnecting to send without encryption)", mxName)
-		verified, c, err = q.dialSMTP(rec, mxName, ap, false)
-	}
 	defer func() {
 		q.publish(event.Event{Kind: event.SMTPTranscript, Step: 5, Msg: e.Msg, Peer: mxName, Port: 25,
 			Service: string(topology.SMTP), Transcript: rec.Lines()})
 	}()
-	if err != nil {
-		return asDeliveryError(err, mxName)
+	c, derr := q.connect(e, rec, mxName, ap)
+	if derr != nil {
+		return nil, derr
 	}
 	defer c.Close()
+	results, derr := q.send(c, e, rcpts, mxName)
+	if derr != nil {
+		return nil, derr
+	}
+	c.Quit()
+	var accepted []string
+	for _, r := range rcpts {
+		if results[strings.ToLower(r)].err == nil {
+			accepted = append(accepted, r)
+		}
+	}
+	if len(accepted) > 0 {
+		q.publish(event.Event{Kind: event.RelayDone, Step: 5, Msg: e.Msg, Peer: mxName, To: accepted, Code: 250})
+	}
+	return results, nil
+}
+
+// connect opens the SMTP connection with the host's TLS policy: none never
+// uses STARTTLS; opportunistic uses it when offered, records a bad
+// certificate and goes on, and after a failed handshake tries again in
+// plain text (RFC 3207 §4.1); required never sends in plain text and
+// defers or bounces (X.7.10 no STARTTLS, X.7.5 bad certificate).
+func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap netip.AddrPort) (*smtp.Client, *deliveryError) {
+	pol := q.cfg.Policy
+	mode := smtpclient.StartTLS
+	if pol.TLS == "none" {
+		mode = smtpclient.None
+	}
+	verified := new(error)
+	c, err := q.dial(rec, mxName, ap, mode, verified)
+	var tlsErr *smtpclient.TLSError
+	switch {
+	case errors.Is(err, smtpclient.ErrNoStartTLS) && pol.TLS == "required":
+		return nil, q.tlsFailure(mxName, "10", fmt.Sprintf("%s does not offer STARTTLS and the policy requires TLS", mxName))
+	case errors.As(err, &tlsErr) && pol.TLS == "required":
+		return nil, q.tlsFailure(mxName, "5", fmt.Sprintf("TLS handshake with %s failed: %v", mxName, tlsErr.Err))
+	case errors.Is(err, smtpclient.ErrNoStartTLS):
+		rec.Note("(%s offers no STARTTLS: reconnecting to send without encryption)", mxName)
+		q.publish(event.Event{Kind: event.SMTPTLS, Step: 5, Msg: e.Msg, Peer: mxName, TLS: "none",
+			Error: "STARTTLS not offered; sending in plain text"})
+		c, err = q.dial(rec, mxName, ap, smtpclient.None, verified)
+	case errors.As(err, &tlsErr):
+		rec.Note("(TLS handshake failed: %v; reconnecting without encryption)", tlsErr.Err)
+		q.publish(event.Event{Kind: event.SMTPTLS, Step: 5, Msg: e.Msg, Peer: mxName, TLS: "none",
+			Error: "TLS handshake failed (" + tlsErr.Err.Error() + "); sending in plain text"})
+		c, err = q.dial(rec, mxName, ap, smtpclient.None, verified)
+	}
+	if err != nil {
+		return nil, connError(err, mxName)
+	}
 	if state, ok := c.TLSConnectionState(); ok {
 		te := event.Event{Kind: event.SMTPTLS, Step: 5, Msg: e.Msg, Peer: mxName, TLS: tls.VersionName(state.Version)}
 		if *verified != nil {
-			te.Error = "certificate not verified: " + (*verified).Error()
+			why := pki.Describe(*verified, q.cfg.Now())
+			te.Error = "certificate not verified: " + why
+			if pol.TLS == "required" {
+				q.publish(te)
+				c.Close()
+				return nil, q.tlsFailure(mxName, "5", fmt.Sprintf("certificate of %s not trusted: %s", mxName, why))
+			}
 		}
 		q.publish(te)
 	}
-	if err := q.send(c, e, rcpts); err != nil {
-		return asDeliveryError(err, mxName)
-	}
-	c.Quit()
-	q.publish(event.Event{Kind: event.RelayDone, Step: 5, Msg: e.Msg, Peer: mxName, To: rcpts, Code: 250})
-	return nil
+	return c, nil
 }
 
-func (q *Queue) send(c *smtp.Client, e *Entry, rcpts []string) error {
-	opts := &smtp.MailOptions{EnvelopeID: e.EnvID}
-	if ok, _ := c.Extension("DSN"); !ok {
-		opts.EnvelopeID = ""
+// tlsFailure is the failure of a required TLS policy: 4.7.x to keep trying,
+// or 5.7.x to bounce, as the host is set.
+func (q *Queue) tlsFailure(mxName, detail, text string) *deliveryError {
+	if q.cfg.Policy.TLSFailure == "bounce" {
+		return &deliveryError{permanent: true, enhanced: "5.7." + detail, text: text}
 	}
-	if err := c.Mail(e.From, opts); err != nil {
-		return err
-	}
-	for _, r := range rcpts {
-		if err := c.Rcpt(r, nil); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(e.Data); err != nil {
-		return err
-	}
-	return w.Close()
+	return &deliveryError{connLevel: true, enhanced: "4.7." + detail, text: text}
 }
 
-// dialSMTP connects and says EHLO, with STARTTLS when withTLS. verified
-// holds the outcome of certificate verification: the sending side uses
-// opportunistic TLS (RFC 3207 §4.1), so a bad certificate is recorded,
-// not fatal.
-func (q *Queue) dialSMTP(rec *transcript.Recorder, mxName string, ap netip.AddrPort, withTLS bool) (*error, *smtp.Client, error) {
-	verified := new(error)
-	mode := smtpclient.None
-	if withTLS {
-		mode = smtpclient.StartTLS
+func (q *Queue) dial(rec *transcript.Recorder, mxName string, ap netip.AddrPort, mode string, verified *error) (*smtp.Client, error) {
+	return smtpclient.Dial(q.ctx, smtpclient.Options{Local: q.cfg.Host.Addr, Remote: ap, Name: q.cfg.Host.Name,
+		TLS: mode, Config: q.tlsConfig(mxName, verified), Timeout: q.cfg.WallTimeout, Record: rec})
+}
+
+// connError classifies a failure before the transaction: all of them send
+// the client on to the next MX (RFC 5321 §5.1).
+func connError(err error, mxName string) *deliveryError {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) { // a refusing greeting or EHLO
+		d := replyError(se)
+		d.connLevel = true
+		d.permanent = false // another MX may take it; the last one decides
+		return d
 	}
-	c, err := smtpclient.Dial(q.ctx, smtpclient.Options{Local: q.cfg.Host.Addr, Remote: ap, Name: q.cfg.Host.Name,
-		TLS: mode, Config: q.tlsConfig(mxName, verified), Timeout: q.cfg.CommandTimeout, Record: rec})
-	if err != nil {
-		var oe *net.OpError
-		if errors.As(err, &oe) && oe.Op == "dial" {
-			return nil, nil, tempError("cannot connect to %s port 25: %v", mxName, err)
-		}
-		return nil, nil, err
+	return &deliveryError{connLevel: true, enhanced: "4.4.1", text: fmt.Sprintf("cannot talk to %s: %v", mxName, err)}
+}
+
+func replyError(se *smtp.SMTPError) *deliveryError {
+	d := &deliveryError{permanent: se.Code >= 500, code: se.Code, text: se.Message}
+	if se.EnhancedCode != smtp.NoEnhancedCode && se.EnhancedCode != (smtp.EnhancedCode{}) {
+		d.enhanced = fmt.Sprintf("%d.%d.%d", se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
 	}
-	return verified, c, nil
+	return d
 }
 
 func (q *Queue) tlsConfig(serverName string, verified *error) *tls.Config {

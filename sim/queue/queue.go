@@ -1,15 +1,19 @@
 // Package queue is a mail host's outbound side: it finds the recipient
 // domain's MX through the simulated DNS (step 4), connects from the host's
-// own address to the MX on port 25 and transfers the message (step 5).
-// A message that cannot be delivered stays queued.
+// own address to the MX on port 25 and transfers the message (step 5). A
+// temporary failure keeps the message queued and schedules a retry on the
+// simulated clock (RFC 5321 §4.5.4.1); a permanent one, or giving up, sends
+// the sender a bounce (RFC 3464).
 package queue
 
 import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"sort"
 	"strings"
@@ -20,6 +24,24 @@ import (
 	"github.com/mailflow/mailflow/sim/smtpd"
 	"github.com/mailflow/mailflow/topology"
 )
+
+// Policy is how a host retries and protects what it sends.
+type Policy struct {
+	// Retry lists the waits between attempts; the last repeats. Empty means
+	// the default: 15m, 30m, then 2h to 3h drawn from the seeded source.
+	Retry []time.Duration
+	// GiveUp is how long after arrival the queue stops trying. Default 5 days.
+	GiveUp time.Duration
+	// DelayNotice, when positive, sends one "delayed" notice this long after
+	// arrival.
+	DelayNotice time.Duration
+	// TLS is none, opportunistic (default) or required; TLSFailure, for
+	// required, is defer (default) or bounce.
+	TLS, TLSFailure string
+	// CommandTimeout is the simulated time the client waits for a reply
+	// (RFC 5321 §4.5.3.2 asks for minutes). Default 5m.
+	CommandTimeout time.Duration
+}
 
 // Config is what one host's queue needs.
 type Config struct {
@@ -36,30 +58,55 @@ type Config struct {
 	// attempts are scheduled, never run in goroutines of their own, so that
 	// the simulation's driver decides their order.
 	Schedule func(at time.Time, fn func())
+	// Register ties a new message's Message-ID (a bounce's) to its event id.
+	Register func(messageID, msg string)
+	Policy   Policy
+	Seed     int64
 	Logger   *slog.Logger
-	// DialTimeout and CommandTimeout bound one attempt. Defaults 5s, 30s.
-	DialTimeout    time.Duration
-	CommandTimeout time.Duration
+	// DialTimeout and WallTimeout bound one attempt in wall time. Defaults
+	// 5s and 60s.
+	DialTimeout time.Duration
+	WallTimeout time.Duration
 }
 
-// State of a queued message.
+// State of a recipient in the queue.
 type State string
 
-// The states a message goes through in the queue.
+// The states a recipient goes through.
 const (
 	Pending   State = "pending"   // waiting for (another) attempt
-	Delivered State = "delivered" // every recipient accepted by the next hop
-	Failed    State = "failed"    // a permanent failure
+	Delivered State = "delivered" // accepted by the next hop
+	Failed    State = "failed"    // permanently failed (bounced or dropped)
 )
 
-// Entry is a message in the queue with its state.
+// Recipient is one recipient of a queued message.
+type Recipient struct {
+	Address   string
+	State     State
+	LastError string
+	Status    string // enhanced status of the last failure
+	Remote    string // the MX that gave the last answer
+	Diagnosis string // the reply as received, for the bounce
+	Attempted time.Time
+}
+
+// Entry is a message in the queue.
 type Entry struct {
 	smtpd.Outbound
-	State     State
-	Attempts  int
-	LastError string
-	// Done holds the recipients already handed on.
-	Done []string
+	Recipients []*Recipient
+	Attempts   int
+	NextTry    time.Time
+	delaySent  bool
+}
+
+// Pending reports whether some recipient is still waiting.
+func (e *Entry) Pending() bool {
+	for _, r := range e.Recipients {
+		if r.State == Pending {
+			return true
+		}
+	}
+	return false
 }
 
 // Queue delivers a host's outbound mail.
@@ -67,9 +114,11 @@ type Queue struct {
 	cfg    Config
 	ctx    context.Context
 	cancel context.CancelFunc
+	rng    *rand.Rand
 	mu     sync.Mutex
 	items  []*Entry
 	closed bool
+	bounce int // count, for the bounces' Message-IDs
 }
 
 // New returns a queue; Close stops it.
@@ -86,14 +135,31 @@ func New(cfg Config) *Queue {
 	if cfg.Schedule == nil {
 		cfg.Schedule = func(_ time.Time, fn func()) { go fn() }
 	}
+	if cfg.Register == nil {
+		cfg.Register = func(string, string) {}
+	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 5 * time.Second
 	}
-	if cfg.CommandTimeout == 0 {
-		cfg.CommandTimeout = 30 * time.Second
+	if cfg.WallTimeout == 0 {
+		cfg.WallTimeout = time.Minute
+	}
+	p := &cfg.Policy
+	if p.GiveUp == 0 {
+		p.GiveUp = 5 * 24 * time.Hour
+	}
+	if p.TLS == "" {
+		p.TLS = "opportunistic"
+	}
+	if p.CommandTimeout == 0 {
+		p.CommandTimeout = 5 * time.Minute
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Queue{cfg: cfg, ctx: ctx, cancel: cancel}
+	var h uint64
+	for _, c := range cfg.Host.Name {
+		h = h*31 + uint64(c)
+	}
+	return &Queue{cfg: cfg, ctx: ctx, cancel: cancel, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), h))}
 }
 
 // Enqueue takes responsibility for a message and schedules its first
@@ -104,22 +170,32 @@ func (q *Queue) Enqueue(m smtpd.Outbound) error {
 		q.mu.Unlock()
 		return errors.New("queue closed")
 	}
-	e := &Entry{Outbound: m, State: Pending}
+	e := &Entry{Outbound: m}
+	for _, r := range m.To {
+		e.Recipients = append(e.Recipients, &Recipient{Address: r, State: Pending})
+	}
 	q.items = append(q.items, e)
 	q.mu.Unlock()
 	q.cfg.Schedule(q.cfg.Now(), func() { q.attempt(e) })
 	return nil
 }
 
-// Entries returns a snapshot of the queue.
+// Entries returns a snapshot of the messages still queued.
 func (q *Queue) Entries() []Entry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := make([]Entry, len(q.items))
-	for i, e := range q.items {
-		out[i] = *e
-		out[i].To = append([]string(nil), e.To...)
-		out[i].Done = append([]string(nil), e.Done...)
+	var out []Entry
+	for _, e := range q.items {
+		if !e.Pending() {
+			continue
+		}
+		c := *e
+		c.Recipients = nil
+		for _, r := range e.Recipients {
+			rc := *r
+			c.Recipients = append(c.Recipients, &rc)
+		}
+		out = append(out, c)
 	}
 	return out
 }
@@ -138,42 +214,111 @@ func (q *Queue) publish(e event.Event) {
 	q.cfg.Publish(e)
 }
 
-// attempt tries every recipient domain of a message once.
+// attempt tries every pending recipient once, then schedules a retry,
+// gives up, or bounces, as the results say.
 func (q *Queue) attempt(e *Entry) {
 	if q.ctx.Err() != nil {
 		return
 	}
-	q.mu.Lock()
 	e.Attempts++
-	pending := append([]string(nil), e.To...)
-	q.mu.Unlock()
-
-	var lastErr error
-	permanent := false
-	for _, group := range byDomain(pending) {
-		err := q.deliverDomain(e, group.domain, group.rcpts)
-		q.mu.Lock()
-		if err == nil {
-			e.Done = append(e.Done, group.rcpts...)
-		} else {
-			lastErr = err
-			var de *deliveryError
-			if errors.As(err, &de) && de.permanent {
-				permanent = true
+	now := q.cfg.Now()
+	var pending []string
+	for _, r := range e.Recipients {
+		if r.State == Pending {
+			pending = append(pending, r.Address)
+		}
+	}
+	for _, g := range byDomain(pending) {
+		results := q.deliverDomain(e, g.domain, g.rcpts)
+		for _, r := range e.Recipients {
+			res, ok := results[strings.ToLower(r.Address)]
+			if !ok {
+				continue
+			}
+			r.Attempted = now
+			switch {
+			case res.err == nil:
+				r.State = Delivered
+			default:
+				r.LastError, r.Status, r.Remote, r.Diagnosis = res.err.Error(), res.err.status(), res.remote, res.err.diagnostic()
+				if res.err.permanent {
+					r.State = Failed
+				}
 			}
 		}
-		q.mu.Unlock()
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	q.afterAttempt(e)
+}
+
+// afterAttempt decides what comes next for a message: nothing (all done),
+// a bounce for the failed recipients, a delay notice, a retry, or giving up.
+func (q *Queue) afterAttempt(e *Entry) {
+	now := q.cfg.Now()
+	if e.Pending() && now.Sub(e.Arrived) >= q.cfg.Policy.GiveUp {
+		for _, r := range e.Recipients {
+			if r.State == Pending {
+				r.State = Failed
+				r.Diagnosis = fmt.Sprintf("gave up after %d attempts over %s; last error: %s", e.Attempts,
+					humanDuration(now.Sub(e.Arrived)), r.LastError)
+				r.Status = "4.4.7" // RFC 3463 §3.5: delivery time expired
+				q.publish(event.Event{Kind: event.QueueFailed, Step: 5, Msg: e.Msg, To: []string{r.Address},
+					Enhanced: "4.4.7", Error: r.Diagnosis})
+			}
+		}
+	}
+	if !e.Pending() {
+		q.bounceFailed(e)
+		return
+	}
+	if d := q.cfg.Policy.DelayNotice; d > 0 && !e.delaySent && now.Sub(e.Arrived) >= d {
+		e.delaySent = true
+		q.notifyDelay(e)
+	}
+	wait := q.nextWait(e.Attempts)
+	e.NextTry = now.Add(wait)
+	if deadline := e.Arrived.Add(q.cfg.Policy.GiveUp); e.NextTry.After(deadline) {
+		e.NextTry = deadline // one last try when the time is up
+	}
+	q.publish(event.Event{Kind: event.QueueRetry, Msg: e.Msg, To: pendingOf(e), State: "queued",
+		Detail: fmt.Sprintf("attempt %d failed; next attempt at %s (in %s)", e.Attempts,
+			e.NextTry.Format("Mon 15:04"), humanDuration(e.NextTry.Sub(now)))})
+	q.cfg.Schedule(e.NextTry, func() { q.attempt(e) })
+}
+
+// nextWait is the wait after the n-th attempt: by default two tries in the
+// first hour, then every two to three hours (RFC 5321 §4.5.4.1 asks for at
+// least 30 minutes between tries once the first have failed).
+func (q *Queue) nextWait(n int) time.Duration {
+	if r := q.cfg.Policy.Retry; len(r) > 0 {
+		return r[min(n-1, len(r)-1)]
+	}
+	switch n {
+	case 1:
+		return 15 * time.Minute
+	case 2:
+		return 30 * time.Minute
+	}
+	return 2*time.Hour + time.Duration(q.rng.Int64N(int64(time.Hour)))/time.Minute*time.Minute
+}
+
+func pendingOf(e *Entry) []string {
+	var out []string
+	for _, r := range e.Recipients {
+		if r.State == Pending {
+			out = append(out, r.Address)
+		}
+	}
+	return out
+}
+
+func humanDuration(d time.Duration) string {
 	switch {
-	case lastErr == nil:
-		e.State = Delivered
-	case permanent:
-		e.State, e.LastError = Failed, lastErr.Error()
-	default:
-		e.LastError = lastErr.Error()
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%.1f days", d.Hours()/24)
+	case d >= time.Hour:
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 	}
+	return d.Round(time.Second).String()
 }
 
 type domainGroup struct {
@@ -203,7 +348,10 @@ type mxTarget struct {
 	pref int
 }
 
-func sortMX(mx []mxTarget) {
+// sortMX orders MX hosts by preference, shuffling equal ones with the
+// seeded source (RFC 5321 §5.1: spread the load among equal preferences).
+func (q *Queue) sortMX(mx []mxTarget) {
+	q.rng.Shuffle(len(mx), func(i, j int) { mx[i], mx[j] = mx[j], mx[i] })
 	sort.SliceStable(mx, func(i, j int) bool { return mx[i].pref < mx[j].pref })
 }
 

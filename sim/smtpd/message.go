@@ -73,3 +73,13 @@ func completeHeaders(raw []byte, info messageInfo, host string, now time.Time) [
 	}
 	return append([]byte(add.String()), raw...)
 }
+
+// countReceived counts the Received: header fields of a message, the hops it
+// has made (RFC 5321 §6.3 loop detection).
+func countReceived(raw []byte) int {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return 0
+	}
+	return len(h.Values("Received"))
+}

@@ -23,6 +23,15 @@ var (
 	// RFC 5321 §4.5.3.1.8: the client sent more than the server keeps.
 	errTooManyRecipients = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3},
 		Message: "Too many recipients"}
+	// RFC 3463 §3.3: the mailbox is full, for now (the sender retries) or
+	// for good.
+	errMailboxFullTemp = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2},
+		Message: "Mailbox full, try again later"}
+	errMailboxFull = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2},
+		Message: "Mailbox full"}
+	// RFC 5321 §6.3 and RFC 3463 §3.5: too many hops, a mail loop.
+	errLoop = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 4, 6},
+		Message: "Routing loop detected"}
 	// RFC 5321 §4.2.3: a transient local failure, e.g. the queue refused.
 	errLocalError = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 		Message: "Local error in processing, try again later"}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/fault"
 	"github.com/mailflow/mailflow/sim/mailstore"
 	"github.com/mailflow/mailflow/topology"
 )
@@ -35,6 +36,11 @@ type Outbound struct {
 	Arrived  time.Time
 	EnvID    string
 	FromHost string
+	// DSN parameters (RFC 3461): RET, and per recipient (lower-cased) NOTIFY
+	// and ORCPT.
+	Ret    smtp.DSNReturn
+	Notify map[string][]smtp.DSNNotify
+	ORCPT  map[string]string
 }
 
 // Config is what one host's SMTP server needs.
@@ -51,6 +57,15 @@ type Config struct {
 	// Now is the simulated time, for Received: headers.
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// Faults strike the host's SMTP stages; nil for none.
+	Faults *fault.Injector
+	// Advance moves the simulated clock on, for a slow server.
+	Advance func(time.Duration)
+	// MaxReceived Received: headers mean a loop (RFC 5321 §6.3); default 30.
+	MaxReceived int
+	// Full maps users whose mailbox is full to "temporary" or "permanent".
+	Full map[string]string
 
 	ReadTimeout     time.Duration // default 60s
 	WriteTimeout    time.Duration // default 60s
@@ -92,6 +107,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxConns == 0 {
 		cfg.MaxConns = 100
 	}
+	if cfg.MaxReceived == 0 {
+		cfg.MaxReceived = 30
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -107,18 +125,21 @@ func (s *Server) Serve(l net.Listener, svc topology.Service) error {
 		return fmt.Errorf("smtpd: cannot serve %s", svc)
 	}
 	l = netutil.LimitListener(l, s.cfg.MaxConns)
+	port := topology.StandardPort(svc)
+	l = &faultListener{Listener: l, srv: s, port: port}
+	tlsConf := s.tlsConfigFor(s.cfg.TLSConfig)
 	if svc == topology.Submissions {
 		if s.cfg.TLSConfig == nil {
 			return errors.New("smtpd: submissions needs a TLS config")
 		}
 		// TLS outermost: go-smtp recognises a TLS connection by its type.
-		l = tls.NewListener(l, s.cfg.TLSConfig)
+		l = tls.NewListener(l, tlsConf)
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return s.newSession(c, svc), nil
+		return s.newSession(c, svc)
 	}))
 	srv.Domain = s.cfg.Host.Name
-	srv.TLSConfig = s.cfg.TLSConfig
+	srv.TLSConfig = tlsConf
 	srv.ReadTimeout = s.cfg.ReadTimeout
 	srv.WriteTimeout = s.cfg.WriteTimeout
 	srv.MaxMessageBytes = s.cfg.MaxMessageBytes

@@ -28,14 +28,17 @@ type session struct {
 	user     string         // authenticated address
 	authFail int
 
-	from  string
-	envID string
-	rcpts []string
+	from   string
+	envID  string
+	ret    smtp.DSNReturn
+	rcpts  []string
+	notify [][]smtp.DSNNotify // per recipient, as RCPT gave it
+	orcpt  []string           // ORCPT per recipient
 }
 
 type authSession struct{ *session }
 
-func (s *Server) newSession(c *smtp.Conn, svc topology.Service) smtp.Session {
+func (s *Server) newSession(c *smtp.Conn, svc topology.Service) (smtp.Session, error) {
 	ss := &session{srv: s, conn: c, svc: svc,
 		id: fmt.Sprintf("%s#%d", s.cfg.Host.Name, s.connSeq.Add(1))}
 	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
@@ -44,16 +47,37 @@ func (s *Server) newSession(c *smtp.Conn, svc topology.Service) smtp.Session {
 			ss.peerHost = s.cfg.Network.HostByAddr(ss.peerAddr)
 		}
 	}
-	if svc == topology.SMTP {
-		return ss
+	// go-smtp makes the session when the client says EHLO: an EHLO fault
+	// answers here.
+	if err := ss.injected("ehlo", ""); err != nil {
+		return nil, err
 	}
-	return authSession{ss}
+	if svc == topology.SMTP {
+		return ss, nil
+	}
+	return authSession{ss}, nil
+}
+
+// injected applies a fault striking this session at stage: the server
+// takes the fault's delay, then answers with its reply (returned as the
+// error). It returns nil when no fault strikes or the fault only delays.
+func (ss *session) injected(stage, rcpt string) error {
+	f := ss.srv.fault(stage, topology.StandardPort(ss.svc), rcpt)
+	if f == nil {
+		return nil
+	}
+	ss.srv.publishFault(f, topology.StandardPort(ss.svc), "")
+	ss.srv.advance(f.Delay)
+	if f.Reply == nil {
+		return nil
+	}
+	return f.Reply
 }
 
 // fromServer reports whether the peer is another simulated mail server, in
 // which case this connection is step 5 of a relay rather than a client's
 // submission.
-func (ss *session) fromServer() bool { return ss.peerHost != nil && ss.peerHost != ss.srv.cfg.Host }
+func (ss *session) fromServer() bool { return ss.peerHost != nil }
 
 func (ss *session) peerName() string {
 	if ss.peerHost != nil {
@@ -103,6 +127,9 @@ func (as authSession) Auth(mech string) (sasl.Server, error) {
 	if _, isTLS := ss.conn.TLSConnectionState(); !isTLS {
 		return nil, ss.reject(1, "auth", errEncryptionRequired)
 	}
+	if err := ss.injected("auth", ""); err != nil {
+		return nil, err
+	}
 	check := func(username, password string) error {
 		addr, err := ss.srv.cfg.Store.Authenticate(username, password)
 		if err != nil || !ss.ownsMailHere(addr) {
@@ -142,30 +169,77 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.svc != topology.SMTP && ss.user == "" {
 		return ss.reject(1, "mail", errAuthRequired)
 	}
-	ss.from = from
 	if opts != nil {
 		ss.envID = opts.EnvelopeID
+		ss.ret = opts.Return
 	}
+	if err := ss.injected("mail", ""); err != nil {
+		return ss.rejectWith(ss.stepHere(2), "mail", err)
+	}
+	ss.from = from
 	return nil
+}
+
+// stepHere is the step a transaction on this connection belongs to: 5 when
+// another server relays to us, 2 when a client submits.
+func (ss *session) stepHere(client int) int {
+	if ss.fromServer() {
+		return 5
+	}
+	return client
+}
+
+// rejectWith publishes and returns an injected fault's reply.
+func (ss *session) rejectWith(step int, stage string, err error, to ...string) error {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return ss.reject(step, stage, se, to...)
+	}
+	return err
 }
 
 func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if len(ss.rcpts) >= ss.srv.cfg.MaxRecipients {
-		return ss.reject(2, "rcpt", errTooManyRecipients, to)
+		return ss.reject(ss.stepHere(2), "rcpt", errTooManyRecipients, to)
+	}
+	if err := ss.injected("rcpt", to); err != nil {
+		return ss.rejectWith(ss.stepHere(2), "rcpt", err, to)
 	}
 	dom := topology.DomainOf(to)
 	if dom == ss.srv.cfg.Host.Domain.Name {
-		if ss.srv.cfg.Network.User(to) == nil {
+		u := ss.srv.cfg.Network.User(to)
+		if u == nil {
 			return ss.reject(6, "rcpt", errNoSuchUser, to)
+		}
+		switch ss.srv.cfg.Full[strings.ToLower(u.Address)] {
+		case "temporary":
+			return ss.reject(6, "rcpt", errMailboxFullTemp, to)
+		case "permanent":
+			return ss.reject(6, "rcpt", errMailboxFull, to)
 		}
 	} else if ss.user == "" {
 		return ss.reject(3, "rcpt", errRelayDenied, to)
 	}
 	ss.rcpts = append(ss.rcpts, to)
+	if opts != nil {
+		ss.notify = append(ss.notify, opts.Notify)
+		ss.orcpt = append(ss.orcpt, opts.OriginalRecipient)
+	} else {
+		ss.notify = append(ss.notify, nil)
+		ss.orcpt = append(ss.orcpt, "")
+	}
 	return nil
 }
 
 func (ss *session) Data(r io.Reader) error {
+	if f := ss.srv.fault("data_disconnect", topology.StandardPort(ss.svc), ""); f != nil {
+		// The connection drops in the middle of the message: read a little,
+		// then hang up without a reply. Nothing was accepted.
+		ss.srv.publishFault(f, topology.StandardPort(ss.svc), "connection lost in the middle of DATA")
+		io.CopyN(io.Discard, r, 512)
+		ss.conn.Close()
+		return errors.New("connection dropped by a fault")
+	}
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		var smtpErr *smtp.SMTPError
@@ -174,11 +248,23 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		return err
 	}
+	// go-smtp has answered DATA with 354 before the backend sees it, so a
+	// data fault answers after the content, like a dot fault.
+	for _, stage := range []string{"data", "dot"} {
+		if err := ss.injected(stage, ""); err != nil {
+			return ss.rejectWith(ss.stepHere(2), stage, err, ss.rcpts...)
+		}
+	}
+	if hops := countReceived(raw); hops >= ss.srv.cfg.MaxReceived {
+		e := *errLoop
+		e.Message = fmt.Sprintf("Routing loop detected: %d Received: headers (limit %d)", hops+1, ss.srv.cfg.MaxReceived)
+		return ss.reject(ss.stepHere(2), "data", &e, ss.rcpts...)
+	}
 	return ss.accept(raw)
 }
 
 func (ss *session) Reset() {
-	ss.from, ss.envID, ss.rcpts = "", "", nil
+	ss.from, ss.envID, ss.ret, ss.rcpts, ss.notify, ss.orcpt = "", "", "", nil, nil, nil
 }
 
 func (ss *session) Logout() error { return nil }
@@ -224,8 +310,7 @@ func (ss *session) accept(raw []byte) error {
 		}
 	}
 	if len(remote) > 0 && cfg.Enqueue != nil {
-		out := Outbound{Msg: msg, From: ss.from, To: remote, Data: raw, Arrived: now, EnvID: ss.envID,
-			FromHost: cfg.Host.Name}
+		out := ss.outbound(msg, remote, raw, now)
 		if err := cfg.Enqueue(out); err != nil {
 			cfg.Logger.Error("enqueue", "conn", ss.id, "msg", msg, "err", err)
 			return ss.reject(3, "data", errLocalError, remote...)
@@ -245,8 +330,7 @@ func (ss *session) deliverLocal(msg, rcpt string, raw []byte, subject string) er
 	if !cfg.Host.Mailboxes && d.MailboxHost != nil && cfg.Enqueue != nil {
 		// A host that only relays for its domain passes mail to the host that
 		// keeps the mailboxes.
-		return cfg.Enqueue(Outbound{Msg: msg, From: ss.from, To: []string{rcpt}, Data: raw,
-			Arrived: cfg.Now(), EnvID: ss.envID, FromHost: cfg.Host.Name})
+		return cfg.Enqueue(ss.outbound(msg, []string{rcpt}, raw, cfg.Now()))
 	}
 	user := cfg.Network.User(rcpt)
 	uid, err := cfg.Store.Deliver(user.Address, "", raw, cfg.Now())
@@ -282,4 +366,21 @@ func (ss *session) receivedHeader(now time.Time) string {
 	}
 	fmt.Fprintf(&b, ";\r\n\t%s\r\n", now.Format("Mon, 02 Jan 2006 15:04:05 -0700"))
 	return b.String()
+}
+
+// outbound is the queue's copy of the transaction for some recipients, with
+// the DSN parameters the client gave.
+func (ss *session) outbound(msg string, to []string, raw []byte, now time.Time) Outbound {
+	o := Outbound{Msg: msg, From: ss.from, To: to, Data: raw, Arrived: now, EnvID: ss.envID,
+		FromHost: ss.srv.cfg.Host.Name, Ret: ss.ret, Notify: map[string][]smtp.DSNNotify{}, ORCPT: map[string]string{}}
+	for i, r := range ss.rcpts {
+		k := strings.ToLower(r)
+		if ss.notify[i] != nil {
+			o.Notify[k] = ss.notify[i]
+		}
+		if ss.orcpt[i] != "" {
+			o.ORCPT[k] = ss.orcpt[i]
+		}
+	}
+	return o
 }

@@ -113,3 +113,12 @@ func size(n int) string {
 func reply(e event.Event) string {
 	return strings.TrimSpace(fmt.Sprintf("%d %s %s", e.Code, e.Enhanced, e.Error))
 }
+
+// sender names an envelope sender; the empty one is the null sender of
+// bounces (RFC 5321 §4.5.5).
+func sender(from string) string {
+	if from == "" {
+		return "<> (null sender)"
+	}
+	return from
+}

@@ -68,7 +68,7 @@ var english = &phrasebook{
 			return fmt.Sprintf("%s refuses the login of %s: %s", e.Host, e.User, reply(e))
 		},
 		event.SMTPAccepted: func(e event.Event) string {
-			s := fmt.Sprintf("%s accepts %q from %s for %s (%s", e.Host, e.Subject, e.From, list(e.To), size(e.Size))
+			s := fmt.Sprintf("%s accepts %q from %s for %s (%s", e.Host, e.Subject, sender(e.From), list(e.To), size(e.Size))
 			if len(e.Attachments) > 0 {
 				s += ", attachments: " + list(e.Attachments)
 			}
@@ -128,7 +128,39 @@ var english = &phrasebook{
 			}
 			return "✘ expectation " + e.Stage + " failed: " + e.Detail
 		},
-		event.Summary: func(e event.Event) string { return fmt.Sprintf("Summary: %d message(s)", len(e.Outcomes)) },
+		event.Summary: func(e event.Event) string {
+			s := fmt.Sprintf("Summary: %d message(s); %s", len(e.Outcomes), e.Detail)
+			if e.Error != "" {
+				s += "; " + e.Error
+			}
+			return s
+		},
+		event.QueueRetry: func(e event.Event) string {
+			return fmt.Sprintf("%s keeps the message for %s in its queue: %s", e.Host, list(e.To), e.Detail)
+		},
+		event.DSNSent: func(e event.Event) string {
+			if e.State == "delayed" {
+				return fmt.Sprintf("%s tells %s that delivery to %s is delayed (%s)", e.Host, e.From, list(e.To), e.Enhanced)
+			}
+			return fmt.Sprintf("%s sends %s a bounce: delivery to %s failed (%s: %s)", e.Host, e.From, list(e.To), e.Enhanced, e.Error)
+		},
+		event.MessageDropped: func(e event.Event) string {
+			return fmt.Sprintf("%s drops the message for %s: %s", e.Host, list(e.To), e.Detail)
+		},
+		event.FaultInjected: func(e event.Event) string {
+			what := e.Error
+			if e.Code != 0 {
+				what = reply(e)
+			}
+			if e.QName != "" {
+				return fmt.Sprintf("⚡ fault: for %s %s, %s", qname(e), e.QType, what)
+			}
+			s := fmt.Sprintf("⚡ fault on %s at %s: %s", e.Host, strings.ToUpper(e.Stage), what)
+			if e.Detail != "" {
+				s += " (" + e.Detail + ")"
+			}
+			return s
+		},
 	},
 	other: func(e event.Event) string { return fmt.Sprintf("%s %s", e.Host, e.Kind) },
 }
@@ -158,7 +190,7 @@ var vietnamese = &phrasebook{
 			return fmt.Sprintf("%s từ chối đăng nhập của %s: %s", e.Host, e.User, reply(e))
 		},
 		event.SMTPAccepted: func(e event.Event) string {
-			s := fmt.Sprintf("%s nhận thư %q từ %s gửi %s (%s", e.Host, e.Subject, e.From, list(e.To), size(e.Size))
+			s := fmt.Sprintf("%s nhận thư %q từ %s gửi %s (%s", e.Host, e.Subject, sender(e.From), list(e.To), size(e.Size))
 			if len(e.Attachments) > 0 {
 				s += ", tệp đính kèm: " + list(e.Attachments)
 			}
@@ -219,6 +251,28 @@ var vietnamese = &phrasebook{
 			return "✘ kỳ vọng " + e.Stage + " không đạt: " + e.Detail
 		},
 		event.Summary: func(e event.Event) string { return fmt.Sprintf("Tổng kết: %d thư", len(e.Outcomes)) },
+		event.QueueRetry: func(e event.Event) string {
+			return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi và sẽ thử lại: %s", e.Host, list(e.To), e.Detail)
+		},
+		event.DSNSent: func(e event.Event) string {
+			if e.State == "delayed" {
+				return fmt.Sprintf("%s báo cho %s rằng thư tới %s bị chậm trễ (%s)", e.Host, e.From, list(e.To), e.Enhanced)
+			}
+			return fmt.Sprintf("%s gửi trả thư (bounce) cho %s: không giao được tới %s (%s: %s)", e.Host, e.From, list(e.To), e.Enhanced, e.Error)
+		},
+		event.MessageDropped: func(e event.Event) string {
+			return fmt.Sprintf("%s bỏ thư gửi %s: %s", e.Host, list(e.To), e.Detail)
+		},
+		event.FaultInjected: func(e event.Event) string {
+			what := e.Error
+			if e.Code != 0 {
+				what = reply(e)
+			}
+			if e.QName != "" {
+				return fmt.Sprintf("⚡ lỗi giả lập: DNS %s %s, %s", qname(e), e.QType, what)
+			}
+			return fmt.Sprintf("⚡ lỗi giả lập ở %s, lệnh %s: %s", e.Host, strings.ToUpper(e.Stage), what)
+		},
 	},
 	other: func(e event.Event) string { return fmt.Sprintf("%s %s", e.Host, e.Kind) },
 }

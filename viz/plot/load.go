@@ -132,7 +132,7 @@ func unitFor(ds ...time.Duration) (time.Duration, string) {
 func in(d, unit time.Duration) float64 { return float64(d) / float64(unit) }
 
 // loadPlots makes the three load charts.
-func loadPlots(st LoadStats, title string) ([]*plot.Plot, error) {
+func loadPlots(st LoadStats) ([]*plot.Plot, error) {
 	steps, err := stepPlot(st)
 	if err != nil {
 		return nil, err
@@ -145,9 +145,9 @@ func loadPlots(st LoadStats, title string) ([]*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	steps.Title.Text = title + "\nlatency per step"
-	thr.Title.Text = "\nthroughput over time"
-	hist.Title.Text = fmt.Sprintf("\ndelivery latency (%d delivered)", len(st.Latency))
+	steps.Title.Text = "latency per step"
+	thr.Title.Text = "throughput over time"
+	hist.Title.Text = fmt.Sprintf("delivery latency (%d delivered)", len(st.Latency))
 	return []*plot.Plot{steps, thr, hist}, nil
 }
 
@@ -167,6 +167,12 @@ func stepPlot(st LoadStats) (*plot.Plot, error) {
 		all = append(all, st.Steps[s]...)
 	}
 	unit, name := unitFor(all...)
+	logScale := wideSpread(all)
+	if logScale {
+		unit, name = time.Millisecond, "log scale"
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = durationLogTicks{}
+	}
 	p.Y.Label.Text = "time in step (" + name + ")"
 	p.X.Label.Text = "step"
 	var names []string
@@ -178,6 +184,9 @@ func stepPlot(st LoadStats) (*plot.Plot, error) {
 		vals := make(plotter.Values, len(st.Steps[s]))
 		for i, d := range st.Steps[s] {
 			vals[i] = in(d, unit)
+			if logScale {
+				vals[i] = max(vals[i], logFloor)
+			}
 		}
 		b, err := plotter.NewBoxPlot(vg.Points(22), float64(s-1), vals)
 		if err != nil {
@@ -195,7 +204,9 @@ func stepPlot(st LoadStats) (*plot.Plot, error) {
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = 0.5
 	p.X.Tick.Label.XAlign = draw.XRight
-	p.Y.Min = 0
+	if !logScale {
+		p.Y.Min = 0
+	}
 	return p, nil
 }
 
@@ -213,6 +224,8 @@ func throughputPlot(st LoadStats) (*plot.Plot, error) {
 	n := int(span/width) + 1
 	p.X.Label.Text = "time since start (" + name + ")"
 	p.Y.Label.Text = fmt.Sprintf("messages per %s", Human(width))
+	p.Y.Tick.Marker = countTicks{}
+	top := 0
 	for i, series := range []struct {
 		label string
 		times []time.Time
@@ -223,6 +236,7 @@ func throughputPlot(st LoadStats) (*plot.Plot, error) {
 			k := int(t.Sub(st.Start) / width)
 			if k >= 0 && k < n {
 				counts[k]++
+				top = max(top, int(counts[k]))
 			}
 		}
 		pts := make(plotter.XYs, 0, n+1)
@@ -249,7 +263,12 @@ func throughputPlot(st LoadStats) (*plot.Plot, error) {
 		p.Legend.Add(fmt.Sprintf("%s (%d)", series.label, len(series.times)), l)
 	}
 	p.Legend.Top = true
+	p.Legend.TextStyle.Font = sans(baseFont, false)
 	p.Y.Min = 0
+	p.Y.Max = float64(top) * 1.3 // room for the key above the lines
+	if top == 0 {
+		p.Y.Max = 1
+	}
 	return p, nil
 }
 
@@ -257,8 +276,10 @@ func throughputPlot(st LoadStats) (*plot.Plot, error) {
 func histogramPlot(st LoadStats) (*plot.Plot, error) {
 	p := newLoadPlot()
 	unit, name := unitFor(st.Latency...)
+	_ = name
 	p.X.Label.Text = "from first event to mailbox (" + name + ")"
 	p.Y.Label.Text = "messages"
+	p.Y.Tick.Marker = countTicks{}
 	if len(st.Latency) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 		l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: 0.5, Y: 0.5}},
@@ -272,8 +293,17 @@ func histogramPlot(st LoadStats) (*plot.Plot, error) {
 		return p, nil
 	}
 	vals := make(plotter.Values, len(st.Latency))
+	logScale := wideSpread(st.Latency)
 	for i, d := range st.Latency {
 		vals[i] = in(d, unit)
+		if logScale {
+			// Bins even in log10 of milliseconds, labelled as durations.
+			vals[i] = math.Log10(max(in(d, time.Millisecond), logFloor))
+		}
+	}
+	if logScale {
+		p.X.Label.Text = "from first event to mailbox (log scale)"
+		p.X.Tick.Marker = log10Ticks{}
 	}
 	bins := int(math.Ceil(math.Sqrt(float64(len(vals)))))
 	bins = max(4, min(bins, 30))
@@ -287,4 +317,74 @@ func histogramPlot(st LoadStats) (*plot.Plot, error) {
 	p.Add(h)
 	p.Y.Min = 0
 	return p, nil
+}
+
+// logFloor: durations are drawn no shorter than this many milliseconds on
+// a log scale, which has no room for zero.
+const logFloor = 0.5
+
+// wideSpread reports whether durations span more than three orders of
+// magnitude: milliseconds of delivery next to hours in a queue.
+func wideSpread(ds []time.Duration) bool {
+	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
+	for _, d := range ds {
+		if d > 0 {
+			lo = min(lo, d)
+		}
+		hi = max(hi, d)
+	}
+	return hi > 0 && lo < hi && hi/lo > 1000
+}
+
+// niceDurations are the ticks of a log axis of durations, in milliseconds.
+var niceDurations = []float64{0.1, 1, 10, 100, 1e3, 1e4, 6e4, 6e5, 3.6e6, 3.6e7, 8.64e7, 8.64e8}
+
+// durationLogTicks labels a log axis of milliseconds with durations.
+type durationLogTicks struct{}
+
+func (durationLogTicks) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for _, v := range niceDurations {
+		if v >= min/1.5 && v <= max*1.5 {
+			ticks = append(ticks, plot.Tick{Value: v, Label: durationLabel(v)})
+		}
+	}
+	return ticks
+}
+
+// log10Ticks labels an axis of log10(milliseconds) with durations.
+type log10Ticks struct{}
+
+func (log10Ticks) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for _, v := range niceDurations {
+		if e := math.Log10(v); e >= min-0.2 && e <= max+0.2 {
+			ticks = append(ticks, plot.Tick{Value: e, Label: durationLabel(v)})
+		}
+	}
+	return ticks
+}
+
+// countTicks labels a count axis with whole numbers.
+type countTicks struct{}
+
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(min, max) {
+		if t.Label != "" {
+			if t.Value != math.Trunc(t.Value) {
+				continue
+			}
+			t.Label = fmt.Sprintf("%d", int(t.Value))
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
+func durationLabel(ms float64) string {
+	if ms < 1 {
+		return fmt.Sprintf("%g ms", ms)
+	}
+	return Human(time.Duration(ms * float64(time.Millisecond)))
 }

@@ -9,6 +9,7 @@
 package plot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -119,18 +120,24 @@ func Write(w io.Writer, format Format, events []event.Event, o Options) error {
 		height = timelineHeight(len(f.Lanes)) + legendHeight
 		paint = func(dc draw.Canvas) {
 			p.Draw(draw.Crop(dc, 0, 0, legendHeight, 0))
-			drawLegend(draw.Crop(dc, 0, 0, 0, -(dc.Max.Y - dc.Min.Y - legendHeight)), f)
+			drawLegend(draw.Crop(dc, 0, 0, 0, -(dc.Max.Y-dc.Min.Y-legendHeight)), f)
 		}
 	case Load:
-		plots, err := loadPlots(LoadOf(events), title)
+		plots, err := loadPlots(LoadOf(events))
 		if err != nil {
 			return err
 		}
-		height = 5 * vg.Inch
+		height = 5.4 * vg.Inch
 		if o.Width == 0 {
 			o.Width = 13.33 * vg.Inch
 		}
-		paint = func(dc draw.Canvas) { drawRow(dc, plots) }
+		paint = func(dc draw.Canvas) {
+			top := vg.Length(0.45 * vg.Inch)
+			st := textStyle(baseFont+3, true, ink)
+			st.XAlign = draw.XCenter
+			dc.FillText(st, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - top/2}, title)
+			drawRow(draw.Crop(dc, 0, 0, 0, -top), plots)
+		}
 	default:
 		return fmt.Errorf("unknown chart %q", o.Chart)
 	}
@@ -146,11 +153,25 @@ func Write(w io.Writer, format Format, events []event.Event, o Options) error {
 	dc := draw.New(c)
 	fillRect(dc, white, dc.Min.X, dc.Min.Y, dc.Max.X, dc.Max.Y)
 	paint(dc)
+	if format == SVG {
+		// Name fallbacks for viewers without the Liberation fonts.
+		var buf bytes.Buffer
+		if _, err := c.WriteTo(&buf); err != nil {
+			return fmt.Errorf("writing the picture: %w", err)
+		}
+		b := bytes.ReplaceAll(buf.Bytes(), []byte("font-family:Liberation Sans;"), []byte(svgFonts))
+		if _, err := w.Write(b); err != nil {
+			return fmt.Errorf("writing the picture: %w", err)
+		}
+		return nil
+	}
 	if _, err := c.WriteTo(w); err != nil {
 		return fmt.Errorf("writing the picture: %w", err)
 	}
 	return nil
 }
+
+const svgFonts = "font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;"
 
 // Save draws the events' picture into a file, its format from the name.
 func Save(path string, events []event.Event, o Options) (err error) {

@@ -1,17 +1,12 @@
 package plot
 
 import (
-	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
-)
 
-// breakFactor: a quiet gap longer than this many median gaps is cut out of
-// the time axis, so hours in a queue do not squeeze the milliseconds of a
-// delivery into a line.
-const breakFactor = 20
+	"github.com/mailflow/mailflow/viz/plot/flow"
+)
 
 // Break is a stretch of simulated time the axis leaves out.
 type Break struct {
@@ -63,7 +58,7 @@ func NewTimeScale(times []time.Time) *TimeScale {
 	kept := time.Duration(0)
 	long := make([]bool, len(gaps))
 	for i, g := range gaps {
-		if len(gaps) >= 3 && g > breakFactor*s.unit {
+		if len(gaps) >= 3 && g > flow.BreakFactor*s.unit {
 			long[i] = true
 			continue
 		}
@@ -185,24 +180,4 @@ func clock(t time.Time, step time.Duration) string {
 
 // Human writes a duration the way a teacher says it: "2h 10m", "45s",
 // "12 ms".
-func Human(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	case d < time.Minute:
-		return strings.TrimSuffix(fmt.Sprintf("%.1f", d.Seconds()), ".0") + "s"
-	}
-	d = d.Round(time.Minute)
-	days, h, m := d/(24*time.Hour), d%(24*time.Hour)/time.Hour, d%time.Hour/time.Minute
-	var parts []string
-	if days > 0 {
-		parts = append(parts, fmt.Sprintf("%dd", days))
-	}
-	if h > 0 {
-		parts = append(parts, fmt.Sprintf("%dh", h))
-	}
-	if m > 0 || len(parts) == 0 {
-		parts = append(parts, fmt.Sprintf("%dm", m))
-	}
-	return strings.Join(parts, " ")
-}
+func Human(d time.Duration) string { return flow.Human(d) }

@@ -1,0 +1,169 @@
+// Package fault decides when a scenario's declared faults strike: which
+// SMTP stage of which host, which DNS question, the first N times or with a
+// seeded probability. The servers ask it and misbehave themselves; nothing
+// outside them sleeps or breaks connections.
+package fault
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailflow/mailflow/scenarios"
+)
+
+// SMTP is a fault striking an SMTP stage.
+type SMTP struct {
+	Stage  string
+	Reply  *smtp.SMTPError // nil for effects without a reply
+	Effect string          // refuse, not_offered, handshake, slow, or "" for a reply
+	Delay  time.Duration   // simulated time the server takes before answering
+}
+
+// DNS is a fault striking a DNS question.
+type DNS struct {
+	Answer string // nxdomain, servfail, no_answer, drop
+}
+
+type rule struct {
+	f     scenarios.Fault
+	delay time.Duration
+	hits  int
+}
+
+// Injector holds a run's faults. It is safe for concurrent use.
+type Injector struct {
+	mu    sync.Mutex
+	rng   *rand.Rand
+	rules []*rule
+}
+
+// New prepares the faults of a validated scenario; seed drives the
+// probabilities, so the same seed strikes the same times.
+func New(faults []scenarios.Fault, seed int64) (*Injector, error) {
+	in := &Injector{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74))}
+	for _, f := range faults {
+		r := &rule{f: f}
+		if f.Delay != "" {
+			d, err := scenarios.ParseDuration(f.Delay)
+			if err != nil {
+				return nil, fmt.Errorf("fault delay: %w", err)
+			}
+			r.delay = d
+		}
+		in.rules = append(in.rules, r)
+	}
+	return in, nil
+}
+
+// strike reports whether r applies this time, counting it when it does.
+// Called with in.mu held.
+func (in *Injector) strike(r *rule) bool {
+	if r.f.Times > 0 && r.hits >= r.f.Times {
+		return false
+	}
+	if p := r.f.Probability; p > 0 && p < 1 && in.rng.Float64() >= p {
+		return false
+	}
+	r.hits++
+	return true
+}
+
+// SMTPAt returns the fault striking host's server at stage (on the given
+// port, for recipient rcpt at the rcpt stage), or nil.
+func (in *Injector) SMTPAt(host, stage string, port int, rcpt string) *SMTP {
+	if in == nil {
+		return nil
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, r := range in.rules {
+		f := r.f
+		if f.Host == "" || !strings.EqualFold(f.Host, host) || f.Stage != stage {
+			continue
+		}
+		if f.Port != 0 && f.Port != port {
+			continue
+		}
+		if f.Recipient != "" && !strings.EqualFold(f.Recipient, rcpt) {
+			continue
+		}
+		if !in.strike(r) {
+			continue
+		}
+		out := &SMTP{Stage: stage, Effect: f.Effect, Delay: r.delay}
+		switch {
+		case f.Reply != nil:
+			out.Reply = toReply(f.Reply)
+		case f.Effect == "":
+			out.Reply = defaultReply(stage)
+		}
+		return out
+	}
+	return nil
+}
+
+// DNSFor returns the fault striking a question for name of type qtype, or
+// nil.
+func (in *Injector) DNSFor(name, qtype string) *DNS {
+	if in == nil {
+		return nil
+	}
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, r := range in.rules {
+		f := r.f
+		if f.DNS == "" || strings.TrimSuffix(strings.ToLower(f.DNS), ".") != name {
+			continue
+		}
+		if f.Type != "" && !strings.EqualFold(f.Type, qtype) {
+			continue
+		}
+		if in.strike(r) {
+			return &DNS{Answer: f.Answer}
+		}
+	}
+	return nil
+}
+
+func toReply(r *scenarios.Reply) *smtp.SMTPError {
+	e := &smtp.SMTPError{Code: r.Code, Message: r.Text, EnhancedCode: smtp.NoEnhancedCode}
+	if r.Enhanced != "" {
+		var a, b, c int
+		if _, err := fmt.Sscanf(r.Enhanced, "%d.%d.%d", &a, &b, &c); err == nil {
+			e.EnhancedCode = smtp.EnhancedCode{a, b, c}
+		}
+	}
+	if e.Message == "" {
+		e.Message = defaultText(r.Code)
+	}
+	return e
+}
+
+// defaultReply is what a stage answers when a fault names no reply: a 554
+// greeting refuses service (RFC 5321 §3.1), the other stages fail
+// temporarily with a local error (RFC 5321 §4.2.3).
+func defaultReply(stage string) *smtp.SMTPError {
+	switch stage {
+	case "greeting":
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 3, 2}, Message: "No SMTP service here"}
+	case "starttls":
+		return &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "TLS not available due to temporary reason"}
+	}
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Requested action aborted: local error in processing"}
+}
+
+func defaultText(code int) string {
+	switch {
+	case code >= 500:
+		return "Requested action not taken (simulated fault)"
+	case code >= 400:
+		return "Try again later (simulated fault)"
+	}
+	return "OK"
+}
