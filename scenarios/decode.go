@@ -197,6 +197,29 @@ func (d *decoder) decode(orig *yaml.Node, v reflect.Value, path, label, noun str
 			d.decode(item, s.Index(i), ip, fmt.Sprintf("%s[%d]", label, i), en)
 		}
 		v.Set(s)
+	case reflect.Map:
+		if isNull(n) {
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			d.failed[path] = true
+			d.errAt(orig, "", "%s: expected a mapping (name: value lines), found %s", label, describe(n))
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], n.Content[i+1]
+			kp := path + "." + key.Value
+			d.pos[kp] = d.at(key)
+			if key.Kind != yaml.ScalarNode {
+				d.errAt(key, "", "%s: a key must be a name, found %s", label, describe(key))
+				continue
+			}
+			ev := reflect.New(v.Type().Elem()).Elem()
+			d.decode(val, ev, kp, label+"."+key.Value, label)
+			m.SetMapIndex(reflect.ValueOf(key.Value), ev)
+		}
+		v.Set(m)
 	default:
 		if !d.scalar(n, orig, v, label) {
 			d.failed[path] = true

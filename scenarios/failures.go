@@ -18,6 +18,8 @@ var (
 	DNSAnswers        = []string{"nxdomain", "servfail", "no_answer", "drop"}
 	FullKinds         = []string{"temporary", "permanent"}
 	WithinStates      = []string{"delivered", "bounced"}
+	NotifyValues      = []string{"never", "success", "failure", "delay"}
+	RetValues         = []string{"full", "hdrs"}
 	BounceActions     = []string{"failed", "delayed"}
 )
 
@@ -209,4 +211,16 @@ func (v *validator) moreExpectations(p string, e Expectation) {
 	if t := e.TLS; t != nil {
 		v.knownHost(p+".tls.to", t.To)
 	}
+}
+
+// dsnParams checks a send's NOTIFY and RET (RFC 3461 §4.1: NEVER stands
+// alone).
+func (v *validator) dsnParams(p string, s *Send) {
+	for j, n := range s.Notify {
+		v.enum(fmt.Sprintf("%s.notify[%d]", p, j), strings.ToLower(n), NotifyValues, "notify value")
+		if strings.EqualFold(n, "never") && len(s.Notify) > 1 {
+			v.at(fmt.Sprintf("%s.notify[%d]", p, j), "write notify: [never] alone, or list the notices wanted", "never cannot be combined with other notify values")
+		}
+	}
+	v.enum(p+".ret", strings.ToLower(s.Ret), RetValues, "ret value")
 }

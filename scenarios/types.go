@@ -190,6 +190,13 @@ type Send struct {
 	AuthMechanism string `yaml:"auth_mechanism,omitempty" json:"auth_mechanism,omitempty"`
 	// Password overrides the sender's password, e.g. to show a wrong one.
 	Password string `yaml:"password,omitempty" json:"password,omitempty"`
+	// Notify says which delivery notices the sender asks for (RFC 3461
+	// NOTIFY): never, or any of success, failure, delay. Default: the
+	// server's choice (failures and delays).
+	Notify []string `yaml:"notify,omitempty" json:"notify,omitempty"`
+	// Ret is how much of the message a bounce returns (RFC 3461 RET): full
+	// or hdrs. Default full.
+	Ret string `yaml:"ret,omitempty" json:"ret,omitempty"`
 }
 
 // Attachment is a file attached to a sent message.

@@ -70,6 +70,7 @@ func (v *validator) actions() {
 		}
 		if a.Send != nil {
 			v.send(p+".send", a.Send)
+			v.dsnParams(p+".send", a.Send)
 			id := a.Send.ID
 			idp := p + ".send.id"
 			switch first, dup := v.ids[id]; {

@@ -187,13 +187,21 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 			return nil
 		}
 	}
-	if err := c.Mail(s.From, &smtp.MailOptions{EnvelopeID: envID}); err != nil {
+	mailOpts := &smtp.MailOptions{EnvelopeID: envID, Return: smtp.DSNReturn(strings.ToUpper(s.Ret))}
+	if err := c.Mail(s.From, mailOpts); err != nil {
 		n.clientFailed(2, s, sub, rcpts, err)
 		return nil
 	}
 	accepted := 0
 	for _, r := range rcpts {
-		if err := c.Rcpt(r, nil); err != nil {
+		var rcptOpts *smtp.RcptOptions
+		if len(s.Notify) > 0 {
+			rcptOpts = &smtp.RcptOptions{}
+			for _, v := range s.Notify {
+				rcptOpts.Notify = append(rcptOpts.Notify, smtp.DSNNotify(strings.ToUpper(v)))
+			}
+		}
+		if err := c.Rcpt(r, rcptOpts); err != nil {
 			n.clientFailed(2, s, sub, []string{r}, err)
 			continue
 		}

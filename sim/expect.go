@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -73,6 +74,18 @@ func (n *Network) Check() []Result {
 			r = n.checkReply(x.Reply)
 		case x.Fetched != nil:
 			r = n.checkFetched(x.Fetched)
+		case x.Bounced != nil:
+			r = n.checkBounced(x.Bounced)
+		case x.DNS != nil:
+			r = n.checkDNS(x.DNS)
+		case x.TLS != nil:
+			r = n.checkTLS(x.TLS)
+		case x.Retries != nil:
+			r = n.checkRetries(x.Retries)
+		case x.Within != nil:
+			r = n.checkWithin(x.Within)
+		case x.Transcript != nil:
+			r = n.checkTranscript(x.Transcript)
 		}
 		r.Index = i
 		r.Pos = n.Scenario.Pos[fmt.Sprintf("expect[%d]", i)]
@@ -109,6 +122,7 @@ func (n *Network) Outcomes() []event.MessageOutcome { return n.tracker.outcomes(
 
 // storedMessage is what an expectation can ask of a message in a mailbox.
 type storedMessage struct {
+	header                         map[string][]string
 	messageID, subject, from, text string
 	attachments                    []string
 }
@@ -121,6 +135,16 @@ func readStored(raw []byte) storedMessage {
 	}
 	defer mr.Close()
 	m.subject, _ = mr.Header.Subject()
+	m.header = map[string][]string{}
+	fields := mr.Header.Fields()
+	for fields.Next() {
+		k := strings.ToLower(fields.Key())
+		v, err := fields.Text()
+		if err != nil {
+			v = fields.Value()
+		}
+		m.header[k] = append(m.header[k], v)
+	}
 	m.messageID = mr.Header.Get("Message-Id")
 	if from, err := mr.Header.AddressList("From"); err == nil {
 		for _, a := range from {
@@ -163,6 +187,15 @@ func matches(m storedMessage, d *scenarios.Delivered) bool {
 			return false
 		}
 	}
+	for k, want := range d.Headers {
+		found := false
+		for _, v := range m.header[strings.ToLower(k)] {
+			found = found || strings.Contains(v, want)
+		}
+		if !found {
+			return false
+		}
+	}
 	return true
 }
 
@@ -188,6 +221,9 @@ func describeDelivered(d *scenarios.Delivered, negate bool) string {
 	}
 	if len(d.Attachments) > 0 {
 		parts = append(parts, "with attachments "+strings.Join(d.Attachments, ", "))
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.Headers)) {
+		parts = append(parts, fmt.Sprintf("with %s: %q", k, d.Headers[k]))
 	}
 	return strings.Join(parts, " ")
 }
@@ -256,13 +292,20 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 	if x.Message != "" {
 		r.Expected += " for message " + x.Message
 	}
+	if x.Host != "" {
+		r.Expected += " from " + x.Host
+	}
+	if x.Stage != "" {
+		r.Expected += " at " + strings.ToUpper(x.Stage)
+	}
 	var seen []string
 	for _, e := range n.Bus.History() {
 		if e.Kind != event.SMTPReply && e.Kind != event.SMTPAuth && e.Kind != event.QueueFailed &&
 			e.Kind != event.QueueDeferred {
 			continue
 		}
-		if e.Code == 0 || (x.Message != "" && e.Msg != x.Message) || (e.Kind == event.SMTPAuth && e.Code < 400) {
+		if e.Code == 0 || (x.Message != "" && e.Msg != x.Message) || (e.Kind == event.SMTPAuth && e.Code < 400) ||
+			(x.Host != "" && !strings.EqualFold(e.Host, x.Host)) || (x.Stage != "" && !strings.EqualFold(e.Stage, x.Stage)) {
 			continue
 		}
 		got := strings.TrimSpace(fmt.Sprintf("%d %s", e.Code, e.Enhanced))

@@ -22,7 +22,7 @@ type Report struct {
 	// a mailbox, a bounce, the queue, nor dropped by a rule. A run with any
 	// fails.
 	Lost []string
-	Wall    time.Duration
+	Wall time.Duration
 }
 
 // Passed reports whether the actions finished and every expectation held.

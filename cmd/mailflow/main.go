@@ -74,5 +74,6 @@ delivery: connect, hand over, decide, DNS, transfer, mailbox.`,
 		newDemoCommand(), newReplayCommand())
 	root.AddCommand(newTestCommand())
 	root.AddCommand(newValidateCommand(), newSchemaCommand(), newNewCommand())
+	root.AddCommand(newPlotCommand(), newDiagramCommand(), newReportCommand())
 	return root
 }

@@ -23,6 +23,7 @@ type runOptions struct {
 	timeout    time.Duration
 	tui        bool // the classroom view (tui_cmd.go)
 	step       bool // ... paused before each step
+	plot       string
 }
 
 func newRunCommand() *cobra.Command {
@@ -55,6 +56,7 @@ scenario cannot be read.`,
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up when the run takes longer than this (wall time)")
 	f.BoolVar(&o.tui, "tui", false, "show the run in the classroom view (a terminal UI); without a terminal, narrate")
 	f.BoolVar(&o.step, "step", false, "with --tui: pause before each step until space is pressed")
+	f.StringVar(&o.plot, "plot", "", "after the run, draw its timeline into this file (.png or .svg)")
 	return cmd
 }
 
@@ -78,6 +80,9 @@ func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions
 	}
 	lang, err := pickLang(o.lang)
 	if err != nil {
+		return err
+	}
+	if err := checkPlotFile(o.plot); err != nil {
 		return err
 	}
 	s, err := loadScenario(arg)
@@ -122,6 +127,9 @@ func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions
 	}
 	if o.format == "text" {
 		printOutcome(stdout, lang, rep.Outcomes, rep.Results)
+	}
+	if err := plotRun(o.plot, rep.Events); err != nil {
+		return err
 	}
 	switch failed := len(rep.Failed()); {
 	case rep.PlayErr != nil:

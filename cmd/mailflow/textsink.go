@@ -16,6 +16,7 @@ type textSink struct {
 	w          io.Writer
 	transcript bool
 	color      bool
+	day        string // the simulated day of the last line, to mark a new one
 }
 
 func newTextSink(w io.Writer, transcript, color bool) *textSink {
@@ -41,6 +42,12 @@ func (t *textSink) Handle(e event.Event) {
 	}
 	if t.color && (e.Kind == event.SMTPReply || e.Kind == event.QueueFailed || e.Kind == event.QueueDeferred) {
 		text = "\x1b[31m" + e.Text + "\x1b[0m"
+	}
+	if day := e.Time.Format("Mon 2 Jan 2006"); day != t.day {
+		if t.day != "" {
+			fmt.Fprintf(t.w, "── %s ──\n", day) // queues wait for days: say when the date moves on
+		}
+		t.day = day
 	}
 	fmt.Fprintf(t.w, "%s  %s\n", e.Time.Format("15:04:05.000"), text)
 	if e.Kind == event.SMTPTranscript {

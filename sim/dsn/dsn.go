@@ -6,6 +6,9 @@
 //
 // Output is byte-for-byte repeatable: every time and identifier comes from
 // the caller, and the MIME boundary is derived from the Message-ID.
+//
+// A DSN goes out with a null reverse-path (MAIL FROM:<>) so that it can never
+// bounce back (RFC 5321 §4.5.5); Build refuses a report addressed to <>.
 package dsn
 
 import (
@@ -76,7 +79,7 @@ type Report struct {
 	To           string      // the original envelope sender, who gets the DSN; must not be empty (null sender)
 	Recipients   []Recipient // only the recipients this DSN reports on
 	Return       Return      // FULL or "" → message/rfc822, HDRS → text/rfc822-headers
-	Original     []byte      // the original message (header and body); empty: no third part
+	Original     []byte      // the original message (header and body); line ends made CRLF, nothing else changed; empty: no third part
 	MessageID    string      // the DSN's own Message-ID, with or without angle brackets
 	Date         time.Time   // the DSN's Date (simulated time)
 	Subject      string      // default chosen by the actions reported

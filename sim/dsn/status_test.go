@@ -98,3 +98,31 @@ func TestValidStatusAndPermanent(t *testing.T) {
 		}
 	}
 }
+
+func TestWanted(t *testing.T) {
+	tests := []struct {
+		notify []string
+		a      Action
+		want   bool
+	}{
+		{nil, Failed, true},
+		{nil, Delayed, true},
+		{nil, Delivered, false},
+		{[]string{"NEVER"}, Failed, false},
+		{[]string{"never"}, Delayed, false},
+		{[]string{"SUCCESS"}, Delivered, true},
+		{[]string{"SUCCESS"}, Relayed, true},
+		{[]string{"SUCCESS"}, Expanded, true},
+		{[]string{"SUCCESS"}, Failed, false},
+		{[]string{"SUCCESS,FAILURE"}, Failed, true},
+		{[]string{"success", "failure"}, Delayed, false},
+		{[]string{"FAILURE"}, Delayed, false},
+		{[]string{"DELAY"}, Delayed, true},
+		{[]string{"FAILURE"}, Action("bogus"), false},
+	}
+	for _, tc := range tests {
+		if got := Wanted(tc.notify, tc.a); got != tc.want {
+			t.Errorf("Wanted(%q, %s) = %v, want %v", tc.notify, tc.a, got, tc.want)
+		}
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
+	"syscall"
 
 	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
@@ -329,7 +331,11 @@ func connError(err error, mxName string) *deliveryError {
 		d.permanent = false // another MX may take it; the last one decides
 		return d
 	}
-	return &deliveryError{connLevel: true, enhanced: "4.4.1", text: fmt.Sprintf("cannot talk to %s: %v", mxName, err)}
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
+		// RFC 3463 §3.5: 4.4.1 no answer from host
+		return &deliveryError{connLevel: true, enhanced: "4.4.1", text: fmt.Sprintf("%s refused the connection (closed before the greeting)", mxName)}
+	}
+	return &deliveryError{connLevel: true, enhanced: "4.4.2", text: fmt.Sprintf("cannot talk to %s: %v", mxName, err)}
 }
 
 func replyError(se *smtp.SMTPError) *deliveryError {

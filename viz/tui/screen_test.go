@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +24,14 @@ func TestMain(m *testing.M) {
 // frame is shown, so tests wait for frames instead of sleeping.
 type testScreen struct {
 	tcell.SimulationScreen
-	w, h  int
-	shown chan struct{}
+	w, h   int
+	shown  chan struct{}
+	inited bool
+
+	mu    sync.Mutex
+	cells []tcell.SimCell // what the last frame showed
+	// onShow, when set, runs in the view's goroutine at every frame.
+	onShow func()
 }
 
 func newTestScreen(w, h int) *testScreen {
@@ -32,7 +39,13 @@ func newTestScreen(w, h int) *testScreen {
 		shown: make(chan struct{}, 1)}
 }
 
+// Init sets the screen up once: tests do it before the view starts, so
+// keys can be injected at once; the view's own Init is then a no-op.
 func (s *testScreen) Init() error {
+	if s.inited {
+		return nil
+	}
+	s.inited = true
 	if err := s.SimulationScreen.Init(); err != nil {
 		return err
 	}
@@ -40,12 +53,35 @@ func (s *testScreen) Init() error {
 	return nil
 }
 
+// Show keeps a copy of the frame: the simulation screen's own cells are
+// rewritten by the next frame while a test reads them.
 func (s *testScreen) Show() {
+	if s.onShow != nil {
+		s.onShow()
+	}
 	s.SimulationScreen.Show()
+	cells, _, _ := s.SimulationScreen.GetContents()
+	snap := make([]tcell.SimCell, len(cells))
+	for i, c := range cells {
+		snap[i] = tcell.SimCell{Style: c.Style, Runes: append([]rune(nil), c.Runes...)}
+	}
+	s.mu.Lock()
+	s.cells = snap
+	s.mu.Unlock()
 	select {
 	case s.shown <- struct{}{}:
 	default:
 	}
+}
+
+// GetContents returns the last frame shown.
+func (s *testScreen) GetContents() ([]tcell.SimCell, int, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cells == nil {
+		return make([]tcell.SimCell, s.w*s.h), s.w, s.h
+	}
+	return s.cells, s.w, s.h
 }
 
 // text is the screen as lines of text.
@@ -121,6 +157,9 @@ func startReplay(t *testing.T, opts Options, events []event.Event) (*testScreen,
 	s := newTestScreen(80, 24)
 	if opts.Screen != nil {
 		s = opts.Screen.(*testScreen)
+	}
+	if err := s.Init(); err != nil {
+		t.Fatal(err)
 	}
 	opts.Screen = s
 	app := NewApp(opts)

@@ -162,16 +162,41 @@ func (b *builder) event(e event.Event) {
 		b.queueMark(e, "deferred", Deferred)
 	case event.QueueFailed:
 		b.queueMark(e, "failed", Failed)
-	case "queue.retry":
-		b.queueMark(e, "retry", Retry)
-	case "dsn.sent":
+	case event.QueueRetry:
+		b.retryMark(e)
+	case event.DSNSent:
 		label := "bounce (DSN)"
-		if len(e.To) > 0 {
+		if e.State == "delayed" {
+			label = "delay notice (DSN)"
+		}
+		// The notice goes to the sender; older traces named only To.
+		if to := clean(e.From); to != "" {
+			label += " → " + to
+		} else if len(e.To) > 0 {
 			label += " → " + clean(strings.Join(e.To, ", "))
 		}
 		if host != "" {
 			b.mark(e, b.lane(host, RoleServer), label, Bounce)
 		}
+	case event.MessageDropped:
+		if host != "" {
+			b.mark(e, b.lane(host, RoleServer), "dropped, no bounce", Failed)
+		}
+	case event.FaultInjected:
+		if host != "" {
+			label := "fault"
+			if s := clean(e.Stage); s != "" {
+				label += " at " + strings.ToUpper(s)
+			}
+			if c := code(e, 0); c != "" {
+				label += ": " + c
+			} else if e.Error != "" {
+				label += ": " + clean(e.Error)
+			}
+			b.mark(e, b.lane(host, RoleServer), label, Info)
+		}
+	case event.FetchDone:
+		b.fetchDone(e)
 	default:
 		b.unknown(e)
 	}
@@ -390,6 +415,46 @@ func (b *builder) retrieval(e event.Event) {
 	b.hop(e, client, box, label, false, tone)
 }
 
+// retryMark tells when the next attempt comes: "retry in 15m".
+func (b *builder) retryMark(e event.Event) {
+	host := actor(e.Host)
+	if host == "" {
+		b.unknown(e)
+		return
+	}
+	label := "retry"
+	if _, after, ok := strings.Cut(e.Detail, "(in "); ok {
+		if wait, _, ok := strings.Cut(after, ")"); ok {
+			label += " in " + clean(wait)
+		}
+	} else if e.Detail != "" {
+		label += ": " + clean(e.Detail)
+	}
+	b.mark(e, b.lane(host, RoleServer), label, Retry)
+}
+
+// fetchDone is the client's side of a POP3/IMAP session: the answer to
+// the session the server told of, or a session of its own.
+func (b *builder) fetchDone(e event.Event) {
+	client, server := actor(e.Host), actor(e.Peer)
+	if client == "" || server == "" || isAddr(server) {
+		b.unknown(e)
+		return
+	}
+	b.lane(client, RoleReader)
+	b.lane(server, RoleServer)
+	box := b.lane(MailboxLane(server), RoleMailbox)
+	label, tone := clean(e.Detail), Normal
+	if label == "" {
+		label = strings.ToUpper(clean(e.Service))
+	}
+	if e.Error != "" {
+		label, tone = "✘ "+clean(e.Error), Failed
+	}
+	b.finishBar(e, client, box)
+	b.hop(e, box, client, label, true, tone)
+}
+
 func (b *builder) queueMark(e event.Event, what string, tone Tone) {
 	host := actor(e.Host)
 	if host == "" {
@@ -440,7 +505,7 @@ func code(e event.Event, def int) string {
 		c = def
 	}
 	if c == 0 {
-		return ""
+		return clean(e.Enhanced) // a status without a reply: 4.4.7 when a queue gives up
 	}
 	if c < 400 {
 		return fmt.Sprint(c) // success: the basic code says it all

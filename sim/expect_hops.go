@@ -1,0 +1,207 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// countOr compares a count with an expectation's optional exact count
+// (default: at least one).
+func countOr(count int, want *int) bool {
+	if want != nil {
+		return count == *want
+	}
+	return count > 0
+}
+
+func wantCount(want *int, what string) string {
+	if want != nil {
+		return fmt.Sprintf("%d %s", *want, what)
+	}
+	return "at least 1 " + what
+}
+
+func (n *Network) checkBounced(x *scenarios.BouncedExpectation) Result {
+	action := x.Action
+	if action == "" {
+		action = "failed"
+	}
+	r := Result{Kind: "bounced", Expected: wantCount(x.Count, action+" notice(s)") + " for message " + x.Message}
+	if x.Recipient != "" {
+		r.Expected += " to " + x.Recipient
+	}
+	if x.Status != "" {
+		r.Expected += " with status " + x.Status
+	}
+	if x.DiagnosticContains != "" {
+		r.Expected += fmt.Sprintf(" saying %q", x.DiagnosticContains)
+	}
+	count := 0
+	var seen []string
+	r.Related = n.related(func(e event.Event) bool {
+		return e.Msg == x.Message && (e.Kind == event.DSNSent || e.Kind == event.QueueFailed ||
+			e.Kind == event.QueueDeferred || e.Kind == event.MessageDropped)
+	})
+	for _, e := range n.Bus.History() {
+		if e.Kind != event.DSNSent || e.Msg != x.Message {
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("%s %s for %s", e.State, e.Enhanced, strings.Join(e.To, ", ")))
+		if e.State != action || (x.Status != "" && !strings.HasPrefix(e.Enhanced, x.Status)) ||
+			(x.Recipient != "" && !mentions(e, x.Recipient)) ||
+			(x.DiagnosticContains != "" && !strings.Contains(e.Error, x.DiagnosticContains)) {
+			continue
+		}
+		count++
+	}
+	r.Passed = countOr(count, x.Count)
+	r.Observed = "notices sent: none"
+	if len(seen) > 0 {
+		r.Observed = "notices sent: " + strings.Join(seen, "; ")
+	}
+	return r
+}
+
+func (n *Network) checkDNS(x *scenarios.DNSExpectation) Result {
+	want := strings.TrimSuffix(strings.ToLower(x.Name), ".") + "."
+	r := Result{Kind: "dns", Expected: wantCount(x.Count, "DNS question(s)") + " for " + want}
+	if x.Type != "" {
+		r.Expected += " " + strings.ToUpper(x.Type)
+	}
+	if x.Rcode != "" {
+		r.Expected += " answered " + strings.ToUpper(x.Rcode)
+	}
+	count := 0
+	var seen []string
+	for _, e := range n.Bus.History() {
+		if e.Kind != event.DNSAnswer {
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("%s %s %s", e.QName, e.QType, e.Rcode))
+		if strings.EqualFold(e.QName, want) && (x.Type == "" || strings.EqualFold(e.QType, x.Type)) &&
+			(x.Rcode == "" || strings.EqualFold(e.Rcode, x.Rcode)) {
+			count++
+		}
+	}
+	r.Passed = countOr(count, x.Count)
+	r.Observed = fmt.Sprintf("%d matching; answers: %s", count, orNone(slices.Compact(seen)))
+	r.Related = n.related(func(e event.Event) bool {
+		return e.Kind == event.DNSAnswer && strings.EqualFold(e.QName, want)
+	})
+	return r
+}
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
+}
+
+func (n *Network) checkTLS(x *scenarios.TLSExpectation) Result {
+	verified := x.Verified == nil || *x.Verified
+	r := Result{Kind: "tls", Expected: "TLS on the hop to " + x.To}
+	if x.From != "" {
+		r.Expected = fmt.Sprintf("TLS on the hop %s → %s", x.From, x.To)
+	}
+	if verified {
+		r.Expected += ", certificate verified"
+	} else {
+		r.Expected += ", certificate NOT verified"
+	}
+	var seen []string
+	for _, e := range n.Bus.History() {
+		if e.Kind != event.SMTPTLS || !strings.EqualFold(e.Peer, x.To) || (x.From != "" && !strings.EqualFold(e.Host, x.From)) {
+			continue
+		}
+		ok := e.TLS != "none" && e.Error == ""
+		seen = append(seen, fmt.Sprintf("%s → %s: %s %s", e.Host, e.Peer, e.TLS, e.Error))
+		if e.TLS != "none" && ok == verified {
+			r.Passed = true
+		}
+	}
+	r.Observed = "hops: " + orNone(seen)
+	r.Related = n.related(func(e event.Event) bool { return e.Kind == event.SMTPTLS })
+	return r
+}
+
+func (n *Network) checkRetries(x *scenarios.RetriesExpectation) Result {
+	retries := 0
+	for _, e := range n.Bus.History() {
+		if e.Kind == event.QueueRetry && e.Msg == x.Message {
+			retries++
+		}
+	}
+	r := Result{Kind: "retries", Observed: fmt.Sprintf("%d retries", retries)}
+	switch {
+	case x.Count != nil:
+		r.Expected = fmt.Sprintf("message %s retried %d time(s)", x.Message, *x.Count)
+		r.Passed = retries == *x.Count
+	default:
+		r.Expected = fmt.Sprintf("message %s retried at least %d time(s)", x.Message, x.AtLeast)
+		r.Passed = retries >= x.AtLeast
+	}
+	r.Related = n.related(func(e event.Event) bool {
+		return e.Msg == x.Message && (e.Kind == event.QueueRetry || e.Kind == event.QueueDeferred)
+	})
+	return r
+}
+
+func (n *Network) checkWithin(x *scenarios.WithinExpectation) Result {
+	state := x.State
+	if state == "" {
+		state = "delivered"
+	}
+	limit, _ := scenarios.ParseDuration(x.Duration)
+	r := Result{Kind: "within", Expected: fmt.Sprintf("message %s %s within %s of simulated time", x.Message, state, x.Duration)}
+	var start, end time.Time
+	for _, e := range n.Bus.History() {
+		if e.Msg != x.Message {
+			continue
+		}
+		if start.IsZero() {
+			start = e.Time
+		}
+		if (state == "delivered" && e.Kind == event.MailboxStore) || (state == "bounced" && e.Kind == event.DSNSent) {
+			end = e.Time
+		}
+	}
+	switch {
+	case end.IsZero():
+		r.Observed = "the message was never " + state
+	default:
+		took := end.Sub(start)
+		r.Observed = fmt.Sprintf("%s after %s", state, took.Round(time.Second))
+		r.Passed = took <= limit
+	}
+	return r
+}
+
+func (n *Network) checkTranscript(x *scenarios.TranscriptExpectation) Result {
+	r := Result{Kind: "transcript", Expected: fmt.Sprintf("a transcript containing %q", x.Contains)}
+	if x.Peer != "" {
+		r.Expected += " on a connection to " + x.Peer
+	}
+	count := 0
+	for _, e := range n.Bus.History() {
+		if (e.Kind != event.SMTPTranscript && e.Kind != event.FetchDone && e.Kind != event.RetrievalFetch) ||
+			(x.Message != "" && e.Msg != x.Message) || (x.Peer != "" && !strings.EqualFold(e.Peer, x.Peer)) {
+			continue
+		}
+		count++
+		for _, line := range e.Transcript {
+			if strings.Contains(line, x.Contains) {
+				r.Passed = true
+				r.Observed = "found: " + line
+				return r
+			}
+		}
+	}
+	r.Observed = fmt.Sprintf("not in %d transcript(s)", count)
+	return r
+}
