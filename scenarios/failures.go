@@ -61,6 +61,10 @@ func (v *validator) failures() {
 			v.at(p+".tls_failure", "set tls_policy: required, or remove tls_failure", "tls_failure applies only to tls_policy: required")
 		}
 		v.queue(p+".queue", srv.Queue)
+		v.knownHost(p+".relay_to", srv.RelayTo)
+		if srv.RelayTo != "" && strings.EqualFold(srv.RelayTo, srv.Host) {
+			v.at(p+".relay_to", "name another host", "a host cannot relay to itself")
+		}
 		for _, n := range []struct {
 			field string
 			val   int

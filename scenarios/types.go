@@ -416,6 +416,10 @@ type Server struct {
 	// MaxReceived is how many Received: headers a message may carry before
 	// the host calls it a loop and bounces it with 5.4.6. Defaults to 30.
 	MaxReceived int `yaml:"max_received,omitempty" json:"max_received,omitempty"`
+	// RelayTo sends all mail this host passes on through another host of the
+	// scenario (a smarthost, or an internal transport) instead of the MX of
+	// the recipient's domain.
+	RelayTo string `yaml:"relay_to,omitempty" json:"relay_to,omitempty"`
 	// Full lists users of this host whose mailbox is full: temporary gives
 	// 452 4.2.2, permanent 552 5.2.2.
 	Full []FullMailbox `yaml:"full,omitempty" json:"full,omitempty"`

@@ -150,6 +150,7 @@ var fieldDocs = map[string]string{
 	"Server.MaxReceived":                    "`max_received` is how many Received: headers a message may carry before the host calls it a loop and bounces it with 5.4.6. Defaults to 30.",
 	"Server.MaxRecipients":                  "`max_recipients` per transaction; more get 452 4.5.3 and are sent again in another transaction. Defaults to 100.",
 	"Server.Queue":                          "`queue` overrides the scenario's retry schedule for mail this host sends.",
+	"Server.RelayTo":                        "`relay_to` sends all mail this host passes on through another host of the scenario (a smarthost, or an internal transport) instead of the MX of the recipient's domain.",
 	"Server.TLSFailure":                     "`tls_failure` is what a required policy does when TLS cannot be had: defer (4.7.x, keep retrying) or bounce (5.7.x). Defaults to defer.",
 	"Server.TLSPolicy":                      "`tls_policy` is how the host protects mail it sends on: none (never STARTTLS), opportunistic (STARTTLS when offered, go on with a bad certificate and record it) or required (never send in plain text). Defaults to opportunistic.",
 	"StepsExpectation":                      "StepsExpectation checks the ordered steps of one message.",

@@ -390,7 +390,7 @@ func (n *Network) settings(host string) scenarios.Server {
 // queuePolicy turns a host's settings (or the scenario's queue) into the
 // queue's retry and TLS policy.
 func (n *Network) queuePolicy(set scenarios.Server) (queue.Policy, error) {
-	p := queue.Policy{TLS: set.TLSPolicy, TLSFailure: set.TLSFailure}
+	p := queue.Policy{TLS: set.TLSPolicy, TLSFailure: set.TLSFailure, RelayTo: set.RelayTo}
 	qs := set.Queue
 	if qs == nil {
 		qs = n.Scenario.Queue

@@ -81,9 +81,17 @@ func (q *Queue) deliverDomain(e *Entry, domain string, rcpts []string) map[strin
 		q.report(e, rcpts, err, remote)
 		return out
 	}
-	targets, derr := q.lookupMX(e.Msg, domain)
-	if derr != nil {
-		return all(derr, "")
+	var targets []mxTarget
+	switch {
+	case q.cfg.Policy.RelayTo != "":
+		targets = []mxTarget{{name: q.cfg.Policy.RelayTo}}
+	case e.NextHop != "":
+		targets = []mxTarget{{name: e.NextHop}}
+	default:
+		var derr *deliveryError
+		if targets, derr = q.lookupMX(e.Msg, domain); derr != nil {
+			return all(derr, "")
+		}
 	}
 	last := tempError("no usable MX host for %s", domain)
 	lastRemote := ""
@@ -190,6 +198,17 @@ func (q *Queue) lookupMX(msg, domain string) ([]mxTarget, *deliveryError) {
 		return []mxTarget{{name: domain}}, nil
 	}
 	q.sortMX(out)
+	// RFC 5321 §5.1: a host that finds itself in the list drops itself and
+	// every MX it is not preferred to, or mail would go round in a circle.
+	for i, t := range out {
+		if strings.EqualFold(t.name, q.cfg.Host.Name) {
+			if out = out[:i]; len(out) == 0 {
+				return nil, &deliveryError{permanent: true, code: 554, enhanced: "5.4.6",
+					text: fmt.Sprintf("the best MX of %s is this host itself: the message would loop", domain)}
+			}
+			break
+		}
+	}
 	return out, nil
 }
 

@@ -38,6 +38,9 @@ type Policy struct {
 	// TLS is none, opportunistic (default) or required; TLSFailure, for
 	// required, is defer (default) or bounce.
 	TLS, TLSFailure string
+	// RelayTo, when set, is the host all mail goes through (a smarthost)
+	// instead of the MX of the recipient's domain.
+	RelayTo string
 	// CommandTimeout is the simulated time the client waits for a reply
 	// (RFC 5321 §4.5.3.2 asks for minutes). Default 5m.
 	CommandTimeout time.Duration

@@ -36,6 +36,9 @@ type Outbound struct {
 	Arrived  time.Time
 	EnvID    string
 	FromHost string
+	// NextHop, when set, is the host to hand the message to instead of the
+	// recipient domain's MX: the host keeping the domain's mailboxes.
+	NextHop string
 	// DSN parameters (RFC 3461): RET, and per recipient (lower-cased) NOTIFY
 	// and ORCPT.
 	Ret    smtp.DSNReturn

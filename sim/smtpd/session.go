@@ -330,7 +330,9 @@ func (ss *session) deliverLocal(msg, rcpt string, raw []byte, subject string) er
 	if !cfg.Host.Mailboxes && d.MailboxHost != nil && cfg.Enqueue != nil {
 		// A host that only relays for its domain passes mail to the host that
 		// keeps the mailboxes.
-		return cfg.Enqueue(ss.outbound(msg, []string{rcpt}, raw, cfg.Now()))
+		out := ss.outbound(msg, []string{rcpt}, raw, cfg.Now())
+		out.NextHop = d.MailboxHost.Name
+		return cfg.Enqueue(out)
 	}
 	user := cfg.Network.User(rcpt)
 	uid, err := cfg.Store.Deliver(user.Address, "", raw, cfg.Now())

@@ -257,8 +257,8 @@ func (tp *timelinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	// name the connection, so connect arrows need no label of their own.
 	var barLabels []placed
 	for _, b := range f.Bars {
-		if b.Label == "" || strings.HasPrefix(b.Label, "DNS") {
-			continue // the DNS arrows say it all
+		if !strings.HasPrefix(b.Label, "SMTP") {
+			continue // DNS and POP3/IMAP arrows say it all
 		}
 		top := max(laneY(n, b.From), laneY(n, b.To))
 		st := textStyle(labelFont-0.5, false, StepColor(b.Step))
@@ -468,30 +468,61 @@ func overlap(a, b vg.Rectangle) float64 {
 	return float64(w * h)
 }
 
-// titleOf names the run and what became of its messages.
+// titleOf names the run and what became of its messages; bounces (sent
+// with the null sender) are told apart from the messages people sent.
 func titleOf(f *flow.Flow) string {
 	name := f.Scenario
 	if name == "" {
 		name = "mailflow run"
 	}
-	switch len(f.Outcomes) {
-	case 0:
-		return name
-	case 1:
-		o := f.Outcomes[0]
-		return fmt.Sprintf("%s: %s → %s, %s", name, o.From, strings.Join(o.To, ", "), o.State)
+	var sent, notices []event.MessageOutcome
+	for _, o := range f.Outcomes {
+		if o.From == "" {
+			notices = append(notices, o)
+		} else {
+			sent = append(sent, o)
+		}
 	}
+	var title string
+	switch len(sent) {
+	case 0:
+		title = name
+	case 1:
+		o := sent[0]
+		title = fmt.Sprintf("%s: %s → %s, %s", name, o.From, strings.Join(o.To, ", "), o.State)
+	default:
+		title = fmt.Sprintf("%s: %d messages, %s", name, len(sent), countStates(sent))
+	}
+	if len(notices) > 0 {
+		word := "bounce"
+		if len(notices) > 1 {
+			word = "bounces"
+		}
+		title += fmt.Sprintf("; %d %s %s", len(notices), word, countStates(notices))
+	}
+	return title
+}
+
+// countStates writes "2 delivered, 1 bounced", states in order of first
+// appearance; a single state needs no number.
+func countStates(os []event.MessageOutcome) string {
 	counts := map[string]int{}
 	var order []string
-	for _, o := range f.Outcomes {
+	for _, o := range os {
 		if counts[o.State] == 0 {
 			order = append(order, o.State)
 		}
 		counts[o.State]++
 	}
+	if len(order) == 1 && len(os) > 1 {
+		return "all " + order[0]
+	}
+	if len(order) == 1 {
+		return order[0]
+	}
 	var parts []string
 	for _, s := range order {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 	}
-	return fmt.Sprintf("%s: %d messages, %s", name, len(f.Outcomes), strings.Join(parts, ", "))
+	return strings.Join(parts, ", ")
 }

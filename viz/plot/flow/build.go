@@ -425,6 +425,9 @@ func (b *builder) retryMark(e event.Event) {
 	label := "retry"
 	if _, after, ok := strings.Cut(e.Detail, "(in "); ok {
 		if wait, _, ok := strings.Cut(after, ")"); ok {
+			if d, err := time.ParseDuration(wait); err == nil {
+				wait = Human(d) // "15m0s" → "15m"
+			}
 			label += " in " + clean(wait)
 		}
 	} else if e.Detail != "" {
@@ -444,7 +447,9 @@ func (b *builder) fetchDone(e event.Event) {
 	b.lane(client, RoleReader)
 	b.lane(server, RoleServer)
 	box := b.lane(MailboxLane(server), RoleMailbox)
-	label, tone := clean(e.Detail), Normal
+	// "2 message(s), kept on the server": the first clause is enough on an arrow.
+	first, _, _ := strings.Cut(e.Detail, ", ")
+	label, tone := clean(first), Normal
 	if label == "" {
 		label = strings.ToUpper(clean(e.Service))
 	}
