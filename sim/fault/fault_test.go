@@ -1,0 +1,97 @@
+package fault
+
+import (
+	"testing"
+
+	"github.com/mailflow/mailflow/scenarios"
+)
+
+func TestSMTPFaultsStrikeByHostStageTimesAndRecipient(t *testing.T) {
+	in, err := New([]scenarios.Fault{
+		{Host: "mx.school.test", Stage: "rcpt", Times: 2, Reply: &scenarios.Reply{Code: 451, Enhanced: "4.7.1", Text: "Greylisted"}},
+		{Host: "mx.school.test", Stage: "rcpt", Recipient: "carol@school.test", Reply: &scenarios.Reply{Code: 550}},
+		{Host: "mx.school.test", Stage: "connect", Effect: "refuse", Port: 25},
+		{Host: "mx.school.test", Stage: "data", Effect: "slow", Delay: "10m"},
+		{Host: "mx.school.test", Stage: "greeting"},
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{451, 451, 0} {
+		f := in.SMTPAt("MX.school.test", "rcpt", 25, "bob@school.test")
+		got := 0
+		if f != nil && f.Reply != nil {
+			got = f.Reply.Code
+		}
+		if got != want {
+			t.Fatalf("rcpt try %d: got %d, want %d", i+1, got, want)
+		}
+	}
+	if f := in.SMTPAt("mx.school.test", "rcpt", 25, "carol@school.test"); f == nil || f.Reply.Code != 550 ||
+		f.Reply.Message == "" {
+		t.Fatalf("recipient fault: %+v", f)
+	}
+	if f := in.SMTPAt("mx.school.test", "connect", 587, ""); f != nil {
+		t.Fatal("port-25 fault struck port 587")
+	}
+	if f := in.SMTPAt("mx.school.test", "connect", 25, ""); f == nil || f.Effect != "refuse" || f.Reply != nil {
+		t.Fatalf("connect fault: %+v", f)
+	}
+	if f := in.SMTPAt("mx.school.test", "data", 25, ""); f == nil || f.Reply != nil || f.Delay.Minutes() != 10 {
+		t.Fatalf("slow fault: %+v", f)
+	}
+	if f := in.SMTPAt("mx.school.test", "greeting", 25, ""); f == nil || f.Reply.Code != 554 {
+		t.Fatalf("greeting default reply: %+v", f)
+	}
+	if f := in.SMTPAt("other.test", "rcpt", 25, ""); f != nil {
+		t.Fatal("fault struck another host")
+	}
+	var nilInjector *Injector
+	if nilInjector.SMTPAt("x", "rcpt", 25, "") != nil || nilInjector.DNSFor("x", "MX") != nil {
+		t.Fatal("a nil injector strikes")
+	}
+}
+
+func TestProbabilityIsSeeded(t *testing.T) {
+	run := func(seed int64) []bool {
+		in, _ := New([]scenarios.Fault{{DNS: "school.test", Answer: "servfail", Probability: 0.5}}, seed)
+		var out []bool
+		for i := 0; i < 40; i++ {
+			out = append(out, in.DNSFor("School.Test.", "MX") != nil)
+		}
+		return out
+	}
+	a, b, c := run(7), run(7), run(8)
+	hits := 0
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatal("same seed, different strikes")
+		}
+		if a[i] {
+			hits++
+		}
+	}
+	if hits == 0 || hits == len(a) {
+		t.Fatalf("probability 0.5 struck %d of %d", hits, len(a))
+	}
+	same := true
+	for i := range a {
+		same = same && a[i] == c[i]
+	}
+	if same {
+		t.Fatal("another seed gave the same strikes")
+	}
+}
+
+func TestDNSFaultsMatchNameAndType(t *testing.T) {
+	in, _ := New([]scenarios.Fault{{DNS: "school.test", Type: "MX", Answer: "nxdomain", Times: 1}}, 1)
+	if in.DNSFor("school.test.", "A") != nil {
+		t.Fatal("MX fault struck an A question")
+	}
+	if f := in.DNSFor("school.test.", "MX"); f == nil || f.Answer != "nxdomain" {
+		t.Fatalf("got %+v", f)
+	}
+	if in.DNSFor("school.test.", "MX") != nil {
+		t.Fatal("times: 1 struck twice")
+	}
+}
