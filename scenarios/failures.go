@@ -61,6 +61,7 @@ func (v *validator) failures() {
 			v.at(p+".tls_failure", "set tls_policy: required, or remove tls_failure", "tls_failure applies only to tls_policy: required")
 		}
 		v.queue(p+".queue", srv.Queue)
+		v.relaySettings(p, srv)
 		v.knownHost(p+".relay_to", srv.RelayTo)
 		if srv.RelayTo != "" && strings.EqualFold(srv.RelayTo, srv.Host) {
 			v.at(p+".relay_to", "name another host", "a host cannot relay to itself")
@@ -80,6 +81,7 @@ func (v *validator) failures() {
 		}
 	}
 	v.queue("queue", v.s.Queue)
+	v.mailboxSettings()
 	for i := range v.s.Faults {
 		v.fault(fmt.Sprintf("faults[%d]", i), &v.s.Faults[i])
 	}

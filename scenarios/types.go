@@ -74,6 +74,22 @@ type Domain struct {
 	// DNS lists records added to the domain's zone besides those the hosts
 	// imply (A for every host, MX for every host with an mx preference).
 	DNS []Record `yaml:"dns,omitempty" json:"dns,omitempty"`
+	// Aliases are addresses of the domain that deliver to other addresses:
+	// a forward, or a group with several members.
+	Aliases []Alias `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+}
+
+// Alias is an address without a mailbox of its own.
+type Alias struct {
+	// Name is the local part: "team" in team@school.test.
+	Name string `yaml:"name" json:"name"`
+	// Members receive what is sent to the alias: local users, other
+	// aliases, or addresses in other domains (forwarded, with the envelope
+	// sender rewritten by SRS so that a bounce can find its way back).
+	Members []string `yaml:"members" json:"members"`
+	// Posting says who may write to the alias: anyone (default) or domain
+	// (only senders of this domain; others get 550 5.7.1).
+	Posting string `yaml:"posting,omitempty" json:"posting,omitempty"`
 }
 
 // User is a mailbox owner.
@@ -84,6 +100,41 @@ type User struct {
 	Password string `yaml:"password,omitempty" json:"password,omitempty"`
 	// FullName is shown in From: headers, e.g. "Alice Nguyen".
 	FullName string `yaml:"full_name,omitempty" json:"full_name,omitempty"`
+	// Identities are other From: addresses the user may send as (send-as).
+	Identities []Identity `yaml:"identities,omitempty" json:"identities,omitempty"`
+	// Filters run on mail arriving in the user's mailbox, in order; the
+	// first that matches decides.
+	Filters []Filter `yaml:"filters,omitempty" json:"filters,omitempty"`
+}
+
+// Identity is an address a user may send as.
+type Identity struct {
+	// Address the user may put in From:.
+	Address string `yaml:"address" json:"address"`
+	// ReplyTo, when set, is added as the Reply-To: of mail sent as this
+	// identity.
+	ReplyTo string `yaml:"reply_to,omitempty" json:"reply_to,omitempty"`
+}
+
+// Filter sorts arriving mail, as webmail filters do. Every condition given
+// must hold; the actions then apply.
+type Filter struct {
+	// From matches when the From: header contains this text.
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+	// SubjectContains matches when the subject contains this text.
+	SubjectContains string `yaml:"subject_contains,omitempty" json:"subject_contains,omitempty"`
+	// Tag matches the +tag of a sub-address (bob+homework@school.test).
+	Tag string `yaml:"tag,omitempty" json:"tag,omitempty"`
+	// Label files the message in this folder instead of INBOX.
+	Label string `yaml:"label,omitempty" json:"label,omitempty"`
+	// Star flags the message \Flagged.
+	Star bool `yaml:"star,omitempty" json:"star,omitempty"`
+	// Archive skips the INBOX: the message goes to Archive (unless labelled).
+	Archive bool `yaml:"archive,omitempty" json:"archive,omitempty"`
+	// Forward sends a copy to this address.
+	Forward string `yaml:"forward,omitempty" json:"forward,omitempty"`
+	// Delete drops the message (it is counted as delivered and deleted).
+	Delete bool `yaml:"delete,omitempty" json:"delete,omitempty"`
 }
 
 // Host is a simulated machine serving a domain.
@@ -190,6 +241,9 @@ type Send struct {
 	AuthMechanism string `yaml:"auth_mechanism,omitempty" json:"auth_mechanism,omitempty"`
 	// Password overrides the sender's password, e.g. to show a wrong one.
 	Password string `yaml:"password,omitempty" json:"password,omitempty"`
+	// Login is the account the client logs in as, when it differs from
+	// from: a user sending as one of their identities (send-as).
+	Login string `yaml:"login,omitempty" json:"login,omitempty"`
 	// Notify says which delivery notices the sender asks for (RFC 3461
 	// NOTIFY): never, or any of success, failure, delay. Default: the
 	// server's choice (failures and delays).
@@ -420,6 +474,28 @@ type Server struct {
 	// scenario (a smarthost, or an internal transport) instead of the MX of
 	// the recipient's domain.
 	RelayTo string `yaml:"relay_to,omitempty" json:"relay_to,omitempty"`
+	// RelayPort is the smarthost's port: 25 (default), 587 (STARTTLS) or 465
+	// (implicit TLS).
+	RelayPort int `yaml:"relay_port,omitempty" json:"relay_port,omitempty"`
+	// RelayUsername and RelayPassword authenticate to the smarthost (a user
+	// of the smarthost's domain).
+	RelayUsername string `yaml:"relay_username,omitempty" json:"relay_username,omitempty"`
+	RelayPassword string `yaml:"relay_password,omitempty" json:"relay_password,omitempty"`
+	// RelayMechanism is PLAIN (default) or LOGIN.
+	RelayMechanism string `yaml:"relay_mechanism,omitempty" json:"relay_mechanism,omitempty"`
+	// Relay says for whom the host relays to other domains: authenticated
+	// (default: users who logged in), networks (also the hosts listed in
+	// relay_networks, without a password) or open (anyone — an open relay).
+	Relay string `yaml:"relay,omitempty" json:"relay,omitempty"`
+	// RelayNetworks are hosts of the scenario (or addresses) trusted to
+	// relay through this host without logging in.
+	RelayNetworks []string `yaml:"relay_networks,omitempty" json:"relay_networks,omitempty"`
+	// Limits bound what one user (or domain) may send.
+	Limits *Limits `yaml:"limits,omitempty" json:"limits,omitempty"`
+	// Block lists refuse mail from or to addresses and domains (550 5.7.1).
+	Block *Block `yaml:"block,omitempty" json:"block,omitempty"`
+	// Content rules look for keywords in arriving mail.
+	Content []ContentRule `yaml:"content,omitempty" json:"content,omitempty"`
 	// Full lists users of this host whose mailbox is full: temporary gives
 	// 452 4.2.2, permanent 552 5.2.2.
 	Full []FullMailbox `yaml:"full,omitempty" json:"full,omitempty"`
@@ -496,4 +572,34 @@ type Reply struct {
 	Enhanced string `yaml:"enhanced,omitempty" json:"enhanced,omitempty"`
 	// Text follows the codes.
 	Text string `yaml:"text,omitempty" json:"text,omitempty"`
+}
+
+// Limits bound sending through a host.
+type Limits struct {
+	// MessagesPerHour a sender may submit in one simulated hour; more get
+	// 451 4.7.1 (try later).
+	MessagesPerHour int `yaml:"messages_per_hour,omitempty" json:"messages_per_hour,omitempty"`
+	// RecipientsPerMessage a sender may name; more get 550 5.7.1.
+	RecipientsPerMessage int `yaml:"recipients_per_message,omitempty" json:"recipients_per_message,omitempty"`
+	// Per is user (default: each authenticated user or envelope sender) or
+	// domain (the sender's domain as a whole).
+	Per string `yaml:"per,omitempty" json:"per,omitempty"`
+}
+
+// Block refuses mail by address or domain.
+type Block struct {
+	// Senders are envelope senders refused at MAIL.
+	Senders []string `yaml:"senders,omitempty" json:"senders,omitempty"`
+	// Recipients are addresses refused at RCPT.
+	Recipients []string `yaml:"recipients,omitempty" json:"recipients,omitempty"`
+	// Domains are sender domains refused at MAIL.
+	Domains []string `yaml:"domains,omitempty" json:"domains,omitempty"`
+}
+
+// ContentRule acts on mail whose subject or text contains a keyword.
+type ContentRule struct {
+	// Keywords, any of which makes the rule match (case-insensitive).
+	Keywords []string `yaml:"keywords" json:"keywords"`
+	// Action is reject (550 5.7.1 after the data) or spam (file into Spam).
+	Action string `yaml:"action" json:"action"`
 }

@@ -71,6 +71,7 @@ func (v *validator) actions() {
 		if a.Send != nil {
 			v.send(p+".send", a.Send)
 			v.dsnParams(p+".send", a.Send)
+			v.sendLogin(p+".send", a.Send)
 			id := a.Send.ID
 			idp := p + ".send.id"
 			switch first, dup := v.ids[id]; {
@@ -94,8 +95,8 @@ func (v *validator) actions() {
 
 func (v *validator) send(p string, a *Send) {
 	if a.From != "" && !v.failed[p+".auth"] {
-		if *a.Auth {
-			v.user(p+".from", a.From, "a sender that authenticates must be a user of a domain above; or set auth: false")
+		if *a.Auth && a.Login == "" {
+			v.user(p+".from", a.From, "a sender that authenticates must be a user of a domain above; or set auth: false, or login: as another user")
 		} else {
 			v.address(p+".from", a.From)
 		}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -146,12 +147,13 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 		return err
 	}
 	fromName := ""
+	login := cmp.Or(s.Login, s.From)
 	password := s.Password
 	if u := n.Topology.User(s.From); u != nil {
 		fromName = u.FullName
-		if password == "" {
-			password = u.Password
-		}
+	}
+	if u := n.Topology.User(login); u != nil && password == "" {
+		password = u.Password
 	}
 	messageID := fmt.Sprintf("<%s.%d@%s>", s.ID, n.Scenario.Seed, topology.DomainOf(s.From))
 	n.IDs.Register(messageID, s.ID)
@@ -178,9 +180,9 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 	}
 	defer c.Close()
 	if sub.auth {
-		var a sasl.Client = sasl.NewPlainClient("", s.From, password)
+		var a sasl.Client = sasl.NewPlainClient("", login, password)
 		if strings.EqualFold(s.AuthMechanism, "LOGIN") {
-			a = sasl.NewLoginClient(s.From, password)
+			a = sasl.NewLoginClient(login, password)
 		}
 		if err := c.Auth(a); err != nil {
 			n.clientFailed(1, s, sub, rcpts, err)

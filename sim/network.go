@@ -28,6 +28,7 @@ import (
 	"github.com/mailflow/mailflow/sim/imapd"
 	"github.com/mailflow/mailflow/sim/mailstore"
 	"github.com/mailflow/mailflow/sim/pki"
+	"github.com/mailflow/mailflow/sim/policy"
 	"github.com/mailflow/mailflow/sim/pop3d"
 	"github.com/mailflow/mailflow/sim/queue"
 	"github.com/mailflow/mailflow/sim/smtpd"
@@ -214,13 +215,13 @@ func (n *Network) startHost(h *topology.Host) error {
 	}
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	publish := func(e event.Event) { n.Bus.Publish(e) }
-	policy, err := n.queuePolicy(set)
+	qpolicy, err := n.queuePolicy(set)
 	if err != nil {
 		return err
 	}
 	q := queue.New(queue.Config{Host: h, DNS: n.DNSAddrPort(), PortOf: n.PortOf, RootCAs: n.CA.Pool(),
 		Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule, Register: n.IDs.Register,
-		Policy: policy, Seed: n.Scenario.Seed, Logger: n.log.With("host", h.Name, "part", "queue"),
+		Policy: qpolicy, Seed: n.Scenario.Seed, Logger: n.log.With("host", h.Name, "part", "queue"),
 		WallTimeout: n.timeout})
 	n.queues[h.Name] = q
 	n.closers = append(n.closers, q.Close)
@@ -230,7 +231,7 @@ func (n *Network) startHost(h *topology.Host) error {
 	}
 	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
 		IDs: n.IDs, Publish: publish, Enqueue: q.Enqueue, Now: n.Clock.Now, Faults: n.faults,
-		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full,
+		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full, Policy: policy.New(set, n.Topology),
 		MaxMessageBytes: int64(set.MaxMessageSize), MaxRecipients: set.MaxRecipients,
 		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout})
 	n.closers = append(n.closers, smtpSrv.Close)
@@ -390,7 +391,8 @@ func (n *Network) settings(host string) scenarios.Server {
 // queuePolicy turns a host's settings (or the scenario's queue) into the
 // queue's retry and TLS policy.
 func (n *Network) queuePolicy(set scenarios.Server) (queue.Policy, error) {
-	p := queue.Policy{TLS: set.TLSPolicy, TLSFailure: set.TLSFailure, RelayTo: set.RelayTo}
+	p := queue.Policy{TLS: set.TLSPolicy, TLSFailure: set.TLSFailure, RelayTo: set.RelayTo, RelayPort: set.RelayPort,
+		RelayAuth: queue.RelayAuth{Username: set.RelayUsername, Password: set.RelayPassword, Mechanism: set.RelayMechanism}}
 	qs := set.Queue
 	if qs == nil {
 		qs = n.Scenario.Queue

@@ -19,12 +19,13 @@ const (
 	stateRejected  = "rejected" // the submission server refused it
 	stateBounced   = "bounced"  // failed, and the sender was sent a notice
 	stateDropped   = "dropped"  // failed, and by rule no notice (a bounce's own failure, NOTIFY)
+	stateExpanded  = "expanded" // an alias or SRS address: its members carry on
 )
 
 // final reports whether a recipient state ends its story.
 func final(state string) bool {
 	switch state {
-	case stateDelivered, stateRejected, stateBounced, stateDropped, stateFailed:
+	case stateDelivered, stateRejected, stateBounced, stateDropped, stateFailed, stateExpanded:
 		return true
 	}
 	return false
@@ -125,6 +126,10 @@ func (t *tracker) Handle(e event.Event) {
 		}
 	case event.MessageDropped:
 		set(stateDropped)
+	case event.RouteDecision:
+		if e.Route == "alias" || e.Route == "srs" {
+			set(stateExpanded)
+		}
 	case event.SMTPReply:
 		// The client's own account of a refusal: what a server refuses on
 		// a later hop is the queue's to report (deferred or failed).
@@ -190,10 +195,11 @@ func (t *tracker) outcomes() []event.MessageOutcome {
 		delivered, state := 0, ""
 		for _, r := range m.rcptOrder {
 			o.To = append(o.To, r)
-			if m.rcpts[r] == stateDelivered {
+			switch st := m.rcpts[r]; {
+			case st == stateDelivered || st == stateExpanded: // an alias's members are listed on their own
 				delivered++
-			} else if state == "" {
-				state = m.rcpts[r]
+			case state == "":
+				state = st
 			}
 		}
 		switch {
@@ -238,7 +244,7 @@ func (t *tracker) conservation() (counts map[string]int, lost []string) {
 		for _, r := range m.rcptOrder {
 			st := m.rcpts[r]
 			switch st {
-			case stateDelivered, stateBounced, stateQueued, stateDropped, stateRejected:
+			case stateDelivered, stateBounced, stateQueued, stateDropped, stateRejected, stateExpanded:
 				counts[st]++
 			default:
 				lost = append(lost, fmt.Sprintf("%s → %s (%s)", id, r, st))

@@ -59,6 +59,16 @@ type Domain struct {
 	Hosts []*Host
 	// MailboxHost files the domain's mail and serves POP3/IMAP for it.
 	MailboxHost *Host
+	// Aliases of the domain, by local part (lower case).
+	Aliases map[string]*Alias
+}
+
+// Alias is an address that delivers to its members.
+type Alias struct {
+	Address string
+	Members []string
+	// DomainOnly: only senders of the domain may post (a closed group).
+	DomainOnly bool
 }
 
 // Host is a simulated machine.
@@ -85,11 +95,27 @@ func (h *Host) Runs(s Service) bool {
 
 // User owns a mailbox.
 type User struct {
-	Address  string
-	Local    string
-	Password string
-	FullName string
-	Domain   *Domain
+	Address    string
+	Local      string
+	Password   string
+	FullName   string
+	Domain     *Domain
+	Identities []scenarios.Identity
+	Filters    []scenarios.Filter
+}
+
+// MaySendAs reports whether the user may use addr as sender, and the
+// identity's Reply-To when it has one.
+func (u *User) MaySendAs(addr string) (bool, string) {
+	if strings.EqualFold(addr, u.Address) {
+		return true, ""
+	}
+	for _, id := range u.Identities {
+		if strings.EqualFold(id.Address, addr) {
+			return true, id.ReplyTo
+		}
+	}
+	return false, ""
 }
 
 // Record is a DNS resource record in presentation form.
@@ -125,11 +151,15 @@ func FQDN(name string) string {
 func Build(s *scenarios.Scenario, plan *Plan) (*Network, error) {
 	n := &Network{DNSAddr: plan.DNS(), ClientAddr: plan.Client()}
 	for _, sd := range s.Domains {
-		d := &Domain{Name: strings.ToLower(sd.Name)}
+		d := &Domain{Name: strings.ToLower(sd.Name), Aliases: map[string]*Alias{}}
 		n.Domains = append(n.Domains, d)
+		for _, sa := range sd.Aliases {
+			d.Aliases[strings.ToLower(sa.Name)] = &Alias{Address: sa.Name + "@" + d.Name,
+				Members: sa.Members, DomainOnly: sa.Posting == "domain"}
+		}
 		for _, su := range sd.Users {
 			u := &User{Local: su.Name, Address: su.Name + "@" + d.Name, Password: su.Password,
-				FullName: su.FullName, Domain: d}
+				FullName: su.FullName, Domain: d, Identities: su.Identities, Filters: su.Filters}
 			d.Users = append(d.Users, u)
 			n.Users = append(n.Users, u)
 		}

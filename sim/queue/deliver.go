@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
 
@@ -244,22 +245,36 @@ func (q *Queue) lookupAddrs(msg, name string) ([]netip.Addr, error) {
 // means the transaction did not take place; otherwise the results say what
 // became of each recipient.
 func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []string) (map[string]result, *deliveryError) {
-	ap, err := q.cfg.PortOf(addr, mxName, topology.SMTP)
+	svc, port := topology.SMTP, 25
+	smarthost := q.cfg.Policy.RelayTo != "" && strings.EqualFold(mxName, q.cfg.Policy.RelayTo)
+	if smarthost && q.cfg.Policy.RelayPort != 0 {
+		port = q.cfg.Policy.RelayPort
+		svc = map[int]topology.Service{465: topology.Submissions, 587: topology.Submission}[port]
+		if svc == "" {
+			svc = topology.SMTP
+		}
+	}
+	ap, err := q.cfg.PortOf(addr, mxName, svc)
 	if err != nil {
 		return nil, &deliveryError{connLevel: true, text: err.Error()}
 	}
-	q.publish(event.Event{Kind: event.RelayConnect, Step: 5, Msg: e.Msg, Peer: mxName, Port: 25,
-		Service: string(topology.SMTP), To: rcpts})
+	q.publish(event.Event{Kind: event.RelayConnect, Step: 5, Msg: e.Msg, Peer: mxName, Port: port,
+		Service: string(svc), To: rcpts})
 	rec := &transcript.Recorder{}
 	defer func() {
 		q.publish(event.Event{Kind: event.SMTPTranscript, Step: 5, Msg: e.Msg, Peer: mxName, Port: 25,
 			Service: string(topology.SMTP), Transcript: rec.Lines()})
 	}()
-	c, derr := q.connect(e, rec, mxName, ap)
+	c, derr := q.connect(e, rec, mxName, ap, svc)
 	if derr != nil {
 		return nil, derr
 	}
 	defer c.Close()
+	if smarthost && q.cfg.Policy.RelayAuth.Username != "" {
+		if derr := q.login(c, e, mxName); derr != nil {
+			return nil, derr
+		}
+	}
 	results, derr := q.send(c, e, rcpts, mxName)
 	if derr != nil {
 		return nil, derr
@@ -282,10 +297,13 @@ func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []strin
 // certificate and goes on, and after a failed handshake tries again in
 // plain text (RFC 3207 §4.1); required never sends in plain text and
 // defers or bounces (X.7.10 no STARTTLS, X.7.5 bad certificate).
-func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap netip.AddrPort) (*smtp.Client, *deliveryError) {
+func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap netip.AddrPort, svc topology.Service) (*smtp.Client, *deliveryError) {
 	pol := q.cfg.Policy
 	mode := smtpclient.StartTLS
-	if pol.TLS == "none" {
+	switch {
+	case svc == topology.Submissions:
+		mode = smtpclient.Implicit // RFC 8314: TLS from the first byte on 465
+	case pol.TLS == "none":
 		mode = smtpclient.None
 	}
 	verified := new(error)
@@ -375,4 +393,27 @@ func (q *Queue) tlsConfig(serverName string, verified *error) *tls.Config {
 		},
 		Time: q.cfg.Now,
 	}
+}
+
+// login authenticates to the smarthost. A refused login (535 5.7.8) is a
+// configuration problem the operator fixes: the message stays queued and is
+// retried until the queue gives up.
+func (q *Queue) login(c *smtp.Client, e *Entry, mxName string) *deliveryError {
+	a := q.cfg.Policy.RelayAuth
+	var client sasl.Client = sasl.NewPlainClient("", a.Username, a.Password)
+	if strings.EqualFold(a.Mechanism, "LOGIN") {
+		client = sasl.NewLoginClient(a.Username, a.Password)
+	}
+	err := c.Auth(client)
+	if err == nil {
+		q.publish(event.Event{Kind: event.SMTPAuth, Step: 5, Msg: e.Msg, Peer: mxName, User: a.Username, Code: 235,
+			Enhanced: "2.7.0"})
+		return nil
+	}
+	d := &deliveryError{enhanced: "4.7.8", text: fmt.Sprintf("the smarthost %s refused the login of %s: %v", mxName, a.Username, err)}
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		d.code, d.text = se.Code, fmt.Sprintf("%s (login %s at smarthost %s)", se.Message, a.Username, mxName)
+	}
+	return d
 }

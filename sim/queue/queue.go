@@ -39,11 +39,19 @@ type Policy struct {
 	// required, is defer (default) or bounce.
 	TLS, TLSFailure string
 	// RelayTo, when set, is the host all mail goes through (a smarthost)
-	// instead of the MX of the recipient's domain.
-	RelayTo string
+	// instead of the MX of the recipient's domain, on RelayPort (25, 587
+	// or 465), logging in with RelayAuth when it has a user name.
+	RelayTo   string
+	RelayPort int
+	RelayAuth RelayAuth
 	// CommandTimeout is the simulated time the client waits for a reply
 	// (RFC 5321 §4.5.3.2 asks for minutes). Default 5m.
 	CommandTimeout time.Duration
+}
+
+// RelayAuth is a smarthost login.
+type RelayAuth struct {
+	Username, Password, Mechanism string
 }
 
 // Config is what one host's queue needs.

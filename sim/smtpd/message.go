@@ -18,7 +18,11 @@ import (
 type messageInfo struct {
 	messageID   string
 	subject     string
+	from        string // the From: address
+	text        string // the text parts, for content rules
 	hasDate     bool
+	hasSender   bool
+	hasReplyTo  bool
 	attachments []string
 }
 
@@ -32,7 +36,12 @@ func inspect(raw []byte) messageInfo {
 	}
 	info.messageID = strings.TrimSpace(h.Get("Message-Id"))
 	info.hasDate = h.Get("Date") != ""
+	info.hasSender = h.Get("Sender") != ""
+	info.hasReplyTo = h.Get("Reply-To") != ""
 	mh := mail.Header{Header: message.Header{Header: h}}
+	if from, err := mh.AddressList("From"); err == nil && len(from) > 0 {
+		info.from = from[0].Address
+	}
 	if s, err := mh.Subject(); err == nil {
 		info.subject = s
 	} else {
@@ -43,18 +52,25 @@ func inspect(raw []byte) messageInfo {
 		return info
 	}
 	defer mr.Close()
+	var text strings.Builder
 	for {
 		p, err := mr.NextPart()
 		if err != nil {
 			break
 		}
-		if ah, ok := p.Header.(*mail.AttachmentHeader); ok {
-			if name, err := ah.Filename(); err == nil && name != "" {
+		switch ph := p.Header.(type) {
+		case *mail.AttachmentHeader:
+			if name, err := ph.Filename(); err == nil && name != "" {
 				info.attachments = append(info.attachments, name)
+			}
+		case *mail.InlineHeader:
+			if ct, _, _ := ph.ContentType(); ct == "" || strings.HasPrefix(ct, "text/") {
+				io.Copy(&text, io.LimitReader(p.Body, 1<<20))
 			}
 		}
 		io.Copy(io.Discard, p.Body)
 	}
+	info.text = text.String()
 	return info
 }
 

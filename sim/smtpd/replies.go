@@ -32,6 +32,16 @@ var (
 	// RFC 5321 §6.3 and RFC 3463 §3.5: too many hops, a mail loop.
 	errLoop = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 4, 6},
 		Message: "Routing loop detected"}
+	// RFC 3463 §3.8: the content is refused by policy.
+	errContent = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "Message content refused"}
+	// RFC 5321 §4.2.2 (553: mailbox name not allowed) with RFC 3463 §3.8:
+	// the user may not send as this address.
+	errSendAs = &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "Sender address not allowed for this user"}
+	// RFC 3463 §3.8: a closed group.
+	errGroupClosed = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "This group accepts posts only from its own domain"}
 	// RFC 5321 §4.2.3: a transient local failure, e.g. the queue refused.
 	errLocalError = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 		Message: "Local error in processing, try again later"}

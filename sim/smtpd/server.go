@@ -22,7 +22,9 @@ import (
 
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/fault"
+	"github.com/mailflow/mailflow/sim/local"
 	"github.com/mailflow/mailflow/sim/mailstore"
+	"github.com/mailflow/mailflow/sim/policy"
 	"github.com/mailflow/mailflow/topology"
 )
 
@@ -69,6 +71,11 @@ type Config struct {
 	MaxReceived int
 	// Full maps users whose mailbox is full to "temporary" or "permanent".
 	Full map[string]string
+	// Policy is the host's relay policy, limits and rules; nil allows
+	// relaying for authenticated users only.
+	Policy *policy.Host
+	// Resolver knows the local addresses: users, aliases, SRS.
+	Resolver *local.Resolver
 
 	ReadTimeout     time.Duration // default 60s
 	WriteTimeout    time.Duration // default 60s
@@ -112,6 +119,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxReceived == 0 {
 		cfg.MaxReceived = 30
+	}
+	if cfg.Resolver == nil && cfg.Network != nil {
+		cfg.Resolver = local.New(cfg.Network)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mailflow/mailflow/sim/local"
 	"io"
 	"net/netip"
 	"strings"
@@ -134,7 +135,7 @@ func (as authSession) Auth(mech string) (sasl.Server, error) {
 		addr, err := ss.srv.cfg.Store.Authenticate(username, password)
 		if err != nil || !ss.ownsMailHere(addr) {
 			ss.authFail++
-			ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: username, Code: 535,
+			ss.publish(event.Event{Kind: event.SMTPAuth, Step: ss.stepHere(1), User: username, Code: 535,
 				Enhanced: "5.7.8", Error: "authentication failed"})
 			if ss.authFail >= 3 {
 				ss.conn.Close() // RFC 4954 leaves the limit to policy; three tries like POP3/IMAP here
@@ -142,7 +143,7 @@ func (as authSession) Auth(mech string) (sasl.Server, error) {
 			return errBadCredentials
 		}
 		ss.user = addr
-		ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: addr, Code: 235, Enhanced: "2.7.0"})
+		ss.publish(event.Event{Kind: event.SMTPAuth, Step: ss.stepHere(1), User: addr, Code: 235, Enhanced: "2.7.0"})
 		return nil
 	}
 	switch mech {
@@ -176,6 +177,23 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err := ss.injected("mail", ""); err != nil {
 		return ss.rejectWith(ss.stepHere(2), "mail", err)
 	}
+	if err := ss.checkSendAs(from); err != nil {
+		return ss.reject(2, "mail", err)
+	}
+	if p := ss.srv.cfg.Policy; p != nil {
+		if err := p.CheckSender(from); err != nil {
+			return ss.reject(ss.stepHere(2), "mail", err)
+		}
+		key := from
+		if ss.user != "" {
+			key = ss.user
+		}
+		if !ss.fromServer() {
+			if err := p.CheckRate(key, ss.srv.cfg.Now()); err != nil {
+				return ss.reject(2, "mail", err)
+			}
+		}
+	}
 	ss.from = from
 	return nil
 }
@@ -205,20 +223,24 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if err := ss.injected("rcpt", to); err != nil {
 		return ss.rejectWith(ss.stepHere(2), "rcpt", err, to)
 	}
+	if p := ss.srv.cfg.Policy; p != nil {
+		if err := p.CheckRecipient(to); err != nil {
+			return ss.reject(ss.stepHere(2), "rcpt", err, to)
+		}
+		if err := p.CheckRecipients(len(ss.rcpts) + 1); err != nil && !ss.fromServer() {
+			return ss.reject(2, "rcpt", err, to)
+		}
+	}
 	dom := topology.DomainOf(to)
 	if dom == ss.srv.cfg.Host.Domain.Name {
-		u := ss.srv.cfg.Network.User(to)
-		if u == nil {
-			return ss.reject(6, "rcpt", errNoSuchUser, to)
+		if err := ss.checkLocal(to); err != nil {
+			return err
 		}
-		switch ss.srv.cfg.Full[strings.ToLower(u.Address)] {
-		case "temporary":
-			return ss.reject(6, "rcpt", errMailboxFullTemp, to)
-		case "permanent":
-			return ss.reject(6, "rcpt", errMailboxFull, to)
-		}
-	} else if ss.user == "" {
+	} else if ok, why := ss.mayRelay(); !ok {
 		return ss.reject(3, "rcpt", errRelayDenied, to)
+	} else if ss.user == "" {
+		ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, To: []string{to}, Route: "relay",
+			Detail: "relaying allowed: " + why})
 	}
 	ss.rcpts = append(ss.rcpts, to)
 	if opts != nil {
@@ -269,82 +291,6 @@ func (ss *session) Reset() {
 
 func (ss *session) Logout() error { return nil }
 
-// accept files or queues a received message; it returns nil (250) only once
-// every recipient's copy is in a mailbox or in the queue.
-func (ss *session) accept(raw []byte) error {
-	cfg := ss.srv.cfg
-	now := cfg.Now()
-	info := inspect(raw)
-	submission := !ss.fromServer()
-	if submission {
-		raw = completeHeaders(raw, info, cfg.Host.Name, now)
-		info = inspect(raw)
-	}
-	msg := ss.msgFromEnvID()
-	if msg == "" && cfg.IDs != nil {
-		msg = cfg.IDs.Assign(info.messageID)
-	}
-	raw = append([]byte(ss.receivedHeader(now)), raw...)
-
-	step := 2
-	if !submission {
-		step = 5
-	}
-	ss.publish(event.Event{Kind: event.SMTPAccepted, Step: step, Msg: msg, From: ss.from, To: ss.rcpts,
-		Subject: info.subject, Size: len(raw), Attachments: info.attachments, Code: 250})
-
-	var local, remote []string
-	for _, rcpt := range ss.rcpts {
-		if topology.DomainOf(rcpt) == cfg.Host.Domain.Name {
-			local = append(local, rcpt)
-		} else {
-			remote = append(remote, rcpt)
-		}
-	}
-	if submission {
-		if len(local) > 0 {
-			ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: local, Route: "local"})
-		}
-		if len(remote) > 0 {
-			ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: remote, Route: "relay"})
-		}
-	}
-	if len(remote) > 0 && cfg.Enqueue != nil {
-		out := ss.outbound(msg, remote, raw, now)
-		if err := cfg.Enqueue(out); err != nil {
-			cfg.Logger.Error("enqueue", "conn", ss.id, "msg", msg, "err", err)
-			return ss.reject(3, "data", errLocalError, remote...)
-		}
-	}
-	for _, rcpt := range local {
-		if err := ss.deliverLocal(msg, rcpt, raw, info.subject); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ss *session) deliverLocal(msg, rcpt string, raw []byte, subject string) error {
-	cfg := ss.srv.cfg
-	d := cfg.Host.Domain
-	if !cfg.Host.Mailboxes && d.MailboxHost != nil && cfg.Enqueue != nil {
-		// A host that only relays for its domain passes mail to the host that
-		// keeps the mailboxes.
-		out := ss.outbound(msg, []string{rcpt}, raw, cfg.Now())
-		out.NextHop = d.MailboxHost.Name
-		return cfg.Enqueue(out)
-	}
-	user := cfg.Network.User(rcpt)
-	uid, err := cfg.Store.Deliver(user.Address, "", raw, cfg.Now())
-	if err != nil {
-		cfg.Logger.Error("deliver", "conn", ss.id, "rcpt", rcpt, "err", err)
-		return ss.reject(6, "data", errLocalError, rcpt)
-	}
-	ss.publish(event.Event{Kind: event.MailboxStore, Step: 6, Msg: msg, User: user.Address,
-		To: []string{rcpt}, Folder: "INBOX", UID: uid, Subject: subject, Peer: "-"})
-	return nil
-}
-
 // receivedHeader is the trace line every hop prepends (RFC 5321 §4.4), with
 // the protocol keyword of RFC 3848.
 func (ss *session) receivedHeader(now time.Time) string {
@@ -385,4 +331,39 @@ func (ss *session) outbound(msg string, to []string, raw []byte, now time.Time) 
 		}
 	}
 	return o
+}
+
+// checkLocal is step 6's check of a recipient of the host's own domain: a
+// user (or user+tag), an alias whose posting rules let this sender in, or
+// an SRS address of mail the domain forwarded.
+func (ss *session) checkLocal(to string) error {
+	kind, _ := ss.srv.cfg.Resolver.Kind(to)
+	switch kind {
+	case local.Unknown:
+		return ss.reject(6, "rcpt", errNoSuchUser, to)
+	case local.Group:
+		if !ss.srv.cfg.Resolver.MayPost(to, ss.from) {
+			return ss.reject(6, "rcpt", errGroupClosed, to)
+		}
+	case local.Mailbox:
+		base := to
+		if i := strings.IndexByte(to, '+'); i > 0 {
+			base = to[:i] + to[strings.LastIndexByte(to, '@'):]
+		}
+		switch ss.srv.cfg.Full[strings.ToLower(base)] {
+		case "temporary":
+			return ss.reject(6, "rcpt", errMailboxFullTemp, to)
+		case "permanent":
+			return ss.reject(6, "rcpt", errMailboxFull, to)
+		}
+	}
+	return nil
+}
+
+// mayRelay says whether this client may send to other domains through us.
+func (ss *session) mayRelay() (bool, string) {
+	if ss.srv.cfg.Policy == nil {
+		return ss.user != "", "authenticated"
+	}
+	return ss.srv.cfg.Policy.MayRelay(ss.user, ss.peerAddr)
 }

@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files from the curre
 
 // traces are shared with package flow: real runs and a hand-written
 // retry-then-bounce.
-var traces = []string{"cross-domain", "same-domain", "retry-bounce"}
+var traces = []string{"cross-domain", "same-domain", "retry-bounce", "retry-giveup"}
 
 func readTrace(t *testing.T, name string) []event.Event {
 	t.Helper()

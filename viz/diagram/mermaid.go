@@ -27,10 +27,6 @@ func MermaidOf(f *flow.Flow, o Options) string {
 			fmt.Fprintf(&b, "    Note over %s: %s\n", span(id, r.lo, r.hi), mermaidText(stepTitle(o.Lang, r.step)))
 		case r.hop != nil:
 			h := r.hop
-			if h.From == h.To {
-				fmt.Fprintf(&b, "    Note over %s: %s\n", id(h.From), mermaidText(h.Label))
-				continue
-			}
 			fmt.Fprintf(&b, "    %s%s%s: %s\n", id(h.From), mermaidArrow(h), id(h.To), mermaidText(h.Label))
 		case r.mark != nil:
 			m := r.mark

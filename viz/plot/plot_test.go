@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"os"
@@ -147,44 +149,64 @@ func TestTimelineSVGRetryBounce(t *testing.T) {
 	}
 }
 
-// The PNG is checked for what it shows too: a retry-then-bounce run has
-// red and orange in it, a delivered run has neither.
-func TestTimelinePNGColours(t *testing.T) {
-	count := func(events []event.Event, want color.RGBA) int {
-		img, err := png.Decode(bytes.NewReader(render(t, PNG, events, Options{})))
-		if err != nil {
-			t.Fatal(err)
+// A real run of docs/img/retry-bounce.yaml: faults, deferrals, retries with
+// their waits, the give-up and the bounce.
+func TestTimelineSVGRetryGiveUp(t *testing.T) {
+	texts := svgTexts(t, render(t, SVG, readTrace(t, "retry-giveup.jsonl"), Options{}))
+	for _, want := range []string{
+		"retry-bounce: alice@example.test → bob@school.test, bounced; 1 bounce delivered",
+		"fault at RCPT: 451 4.3.0", "RCPT 451 4.3.0", "deferred 451 4.3.0", "retry in 15m", "retry in 2h",
+		"≈ 15m", "≈ 2h", "failed 4.4.7", "bounce (DSN) → alice@example.test", "alice@example.test/INBOX UID 1",
+	} {
+		if _, ok := findText(texts, want); !ok {
+			t.Errorf("no text %q in the timeline", want)
 		}
-		b := img.Bounds()
-		if b.Dx() < 1500 || b.Dy() < 500 {
-			t.Errorf("picture is %dx%d, too small to project", b.Dx(), b.Dy())
-		}
-		n := 0
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, g, bl, _ := img.At(x, y).RGBA()
-				if near(r, want.R) && near(g, want.G) && near(bl, want.B) {
-					n++
-				}
-			}
-		}
-		return n
-	}
-	red, orange := mustTone(flow.Failed), mustTone(flow.Deferred)
-	cross, retry := readTrace(t, "cross-domain.jsonl"), readTrace(t, "retry-bounce.jsonl")
-	if n := count(cross, red); n > 0 {
-		t.Errorf("delivered run: %d red pixels", n)
-	}
-	if n := count(retry, red); n < 200 {
-		t.Errorf("retry-bounce run: %d red pixels, want failure marks", n)
-	}
-	if n := count(retry, orange); n < 200 {
-		t.Errorf("retry-bounce run: %d orange pixels, want deferral marks", n)
 	}
 }
 
-func near(v uint32, c uint8) bool {
-	d := int(v>>8) - int(c)
+// The PNG is checked for what it shows too: a retry-then-bounce run has
+// red and orange in it, a delivered run has neither.
+func TestTimelinePNGColours(t *testing.T) {
+	red, orange := mustTone(flow.Failed), mustTone(flow.Deferred)
+	cross := colourCounts(t, render(t, PNG, readTrace(t, "cross-domain.jsonl"), Options{}), red, orange)
+	retry := colourCounts(t, render(t, PNG, readTrace(t, "retry-bounce.jsonl"), Options{}), red, orange)
+	if cross[0] > 0 || cross[1] > 0 {
+		t.Errorf("delivered run: %d red and %d orange pixels", cross[0], cross[1])
+	}
+	if retry[0] < 200 {
+		t.Errorf("retry-bounce run: %d red pixels, want failure marks", retry[0])
+	}
+	if retry[1] < 200 {
+		t.Errorf("retry-bounce run: %d orange pixels, want deferral marks", retry[1])
+	}
+}
+
+// colourCounts decodes a PNG and counts the pixels near each colour.
+func colourCounts(t *testing.T, b []byte, want ...color.RGBA) []int {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bounds := img.Bounds()
+	if bounds.Dx() < 1500 || bounds.Dy() < 500 {
+		t.Errorf("picture is %dx%d, too small to project", bounds.Dx(), bounds.Dy())
+	}
+	rgba := image.NewNRGBA(bounds)
+	draw.Draw(rgba, bounds, img, bounds.Min, draw.Src)
+	counts := make([]int, len(want))
+	for i := 0; i+3 < len(rgba.Pix); i += 4 {
+		for k, c := range want {
+			if near(rgba.Pix[i], c.R) && near(rgba.Pix[i+1], c.G) && near(rgba.Pix[i+2], c.B) {
+				counts[k]++
+			}
+		}
+	}
+	return counts
+}
+
+func near(v, c uint8) bool {
+	d := int(v) - int(c)
 	return d > -6 && d < 6
 }
 
@@ -290,7 +312,8 @@ func TestEdgeCasesRender(t *testing.T) {
 		for _, chart := range []Chart{Timeline, Load} {
 			for _, format := range []Format{SVG, PNG} {
 				var buf bytes.Buffer
-				if err := Write(&buf, format, events, Options{Chart: chart}); err != nil {
+				// A low resolution: this checks drawing, not looks.
+				if err := Write(&buf, format, events, Options{Chart: chart, DPI: 20}); err != nil {
 					t.Errorf("%s %s %s: %v", name, chart, format, err)
 				}
 				if format == SVG {
@@ -311,7 +334,7 @@ func TestSaveAndFormat(t *testing.T) {
 	dir := t.TempDir()
 	events := readTrace(t, "cross-domain.jsonl")
 	for _, name := range []string{"a.png", "b.SVG"} {
-		if err := Save(filepath.Join(dir, name), events, Options{}); err != nil {
+		if err := Save(filepath.Join(dir, name), events, Options{DPI: 30}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -27,7 +27,7 @@ var vietnamese = words{
 	Message: "Thư", From: "Người gửi", To: "Người nhận", Subject: "Tiêu đề", State: "Trạng thái",
 	Steps: "Các bước", Mailboxes: "Hộp thư", Error: "Lỗi",
 	Pass: "ĐẠT", Fail: "KHÔNG ĐẠT", NoChecks: "không có kỳ vọng", Events: "sự kiện",
-	Start: "thời điểm bắt đầu (mô phỏng)",
+	Start:         "thời điểm bắt đầu (mô phỏng)",
 	NoTranscripts: "Không có hội thoại nào được ghi lại.",
 	TimelineHelp: "Mỗi làn là một tác nhân; thanh là một phiên trao đổi (SMTP, DNS), mũi tên là " +
 		"một bước chuyển kèm mã trả lời; đỏ là lỗi, cam là hoãn và thử lại. " +

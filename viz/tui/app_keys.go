@@ -252,10 +252,10 @@ func (a *App) headerState() Header {
 	switch {
 	case a.live && a.pos < a.tl.Len():
 		h.Mode = ModeHistory
-	case a.playing:
-		h.Mode = ModePlaying
 	case a.live && done && a.nextEvent() == nil, !a.live && a.pos == a.tl.Len():
 		h.Mode = ModeFinished
+	case a.playing:
+		h.Mode = ModePlaying
 	default:
 		h.Mode = ModePaused
 	}

@@ -109,7 +109,7 @@ func TestLiveStepThrough(t *testing.T) {
 				if step == 4 && lang == narrate.English {
 					// Back replays the view; the world stays paused.
 					r.s.rune('b')
-					r.s.waitText(t, "⏪ history", "⏸ next: Step 3")
+					r.s.waitText(t, "↩ history", "⏸ next: Step 3")
 					if r.published(4) {
 						t.Fatal("going back let the world go on")
 					}
@@ -138,6 +138,8 @@ func TestLiveStepThrough(t *testing.T) {
 // (TestMain checks that no goroutine is left).
 func TestLiveQuitWhilePaused(t *testing.T) {
 	r := startLive(t, "cross-domain", narrate.English, true)
+	r.s.waitText(t, "⏸ next: Step 1")
+	r.s.rune(' ')
 	r.s.waitText(t, "⏸ next: Step 2")
 	r.quit(t)
 }

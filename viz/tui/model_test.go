@@ -176,7 +176,7 @@ func TestHostsAndBadges(t *testing.T) {
 			Faults:   []string{"greylisting"}}})
 	text = plain(RenderTopology(live, "en", Theme{NoColor: true}, 40))
 	for _, want := range []string{"DNS  127.64.0.53:5353", "127.64.0.10 · MX 10 · mailboxes",
-		"SMTP 25 587 · POP3 110 · IMAP 993", "[⚡greylisting]"} {
+		"SMTP 25 587 · POP3 110 · IMAP 993", "[⚠ greylisting]"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("topology lacks %q:\n%s", want, text)
 		}
@@ -192,7 +192,7 @@ func TestUnknownKindsAndQueues(t *testing.T) {
 		{Seq: 2, Kind: event.SMTPConnect, Step: 1, Msg: "m1", Host: "a's mail client", Peer: "mail.x.test"},
 		{Seq: 3, Kind: event.QueueDeferred, Step: 5, Msg: "m1", Host: "mail.x.test", To: []string{"b@y.test"},
 			Code: 451, Enhanced: "4.7.1", Error: "greylisted", Detail: "2026-01-05T09:30:00Z"},
-		{Seq: 4, Kind: "dsn.sent", Host: "mail.x.test", Msg: "m1", Text: "mail.x.test sends a bounce to a@x.test"},
+		{Seq: 4, Kind: "lesson.note", Host: "mail.x.test", Msg: "m1", Text: "mail.x.test sends a bounce to a@x.test"},
 		{Seq: 5, Kind: "fault.dns", Host: "dns", Detail: "SERVFAIL for y.test"},
 		{Seq: 6, Kind: "weird.thing", Host: "-", Step: 9, Transcript: []string{"C: HELLO"}},
 	}

@@ -48,7 +48,7 @@ func RenderHeader(h Header, lang narrate.Lang, th Theme, cols int) string {
 	case ModePlaying:
 		status = "▶ " + w.playing
 	case ModeHistory:
-		status = "⏪ " + w.history
+		status = "↩ " + w.history
 	case ModeFinished:
 		status = "✔ " + w.finished
 	}

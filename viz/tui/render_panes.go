@@ -163,7 +163,7 @@ func badges(h *Host, w *words, th Theme) string {
 		b.WriteString(" " + th.wrap(esc(fmt.Sprintf("[%s %d]", w.queuedBadge, h.Queued)), "yellow", ""))
 	}
 	for _, f := range h.Faults {
-		b.WriteString(" " + th.wrap(esc("[⚡"+f+"]"), "fuchsia", "b"))
+		b.WriteString(" " + th.wrap(esc("[⚠ "+f+"]"), "fuchsia", "b"))
 	}
 	return b.String()
 }

@@ -107,7 +107,7 @@ func TestHeaderFitsAndSaysWhatHappens(t *testing.T) {
 		{Header{Title: "cross-domain", Mode: ModePaused, Speed: "1×", Clock: clock}, "en", "⏸ paused · 1×"},
 		{Header{Title: "cross-domain", Mode: ModePlaying, Speed: "4×", Clock: clock}, "en", "▶ playing · 4×"},
 		{Header{Title: "cross-domain", Mode: ModeHistory, Speed: "1×", Pos: 8, Len: 21, Clock: clock}, "en",
-			"⏪ history · 1× · event 8/21"},
+			"↩ history · 1× · event 8/21"},
 		{Header{Title: "a-very-long-trace-file-name-for-a-lesson.jsonl", Replay: true, Mode: ModeFinished,
 			Speed: "max", Pos: 21, Len: 21, Clock: clock}, "vi", "✔ đã xong · max · sự kiện 21/21"},
 	}

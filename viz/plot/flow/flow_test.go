@@ -168,6 +168,39 @@ func TestRetryBounceMarks(t *testing.T) {
 	}
 }
 
+// A real run (docs/img/retry-bounce.yaml): the MX answers 451 to every
+// RCPT, the queue retries after 15m and 2h, gives up with 4.4.7 and sends
+// the sender a bounce, which is delivered like any other message.
+func TestRetryGiveUpRun(t *testing.T) {
+	f := Build(readTrace(t, "retry-giveup.jsonl"))
+	var got []string
+	for _, m := range f.Marks {
+		if m.Tone >= Retry || m.Kind == event.FaultInjected {
+			got = append(got, f.Lanes[m.Lane].Name+": "+m.Label)
+		}
+	}
+	want := []string{
+		"mail.school.test: fault at RCPT: 451 4.3.0",
+		"mail.example.test: deferred 451 4.3.0",
+		"mail.example.test: retry in 15m",
+		"mail.school.test: fault at RCPT: 451 4.3.0",
+		"mail.example.test: deferred 451 4.3.0",
+		"mail.example.test: retry in 2h",
+		"mail.school.test: fault at RCPT: 451 4.3.0",
+		"mail.example.test: deferred 451 4.3.0",
+		"mail.example.test: failed 4.4.7",
+		"mail.example.test: bounce (DSN) → alice@example.test",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("marks:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The bounce is filed in alice's mailbox on her own server.
+	store := f.Hops[len(f.Hops)-1]
+	if store.Kind != event.MailboxStore || f.Lanes[store.To].Name != "mail.example.test mailboxes" {
+		t.Errorf("last hop = %+v", store)
+	}
+}
+
 func at(ms int) time.Time {
 	return time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
 }
