@@ -95,6 +95,7 @@ func (r *Resolver) MayPost(addr, sender string) bool {
 // maxDepth. The error names an alias loop.
 func (r *Resolver) Expand(addr string) ([]Target, error) {
 	var out []Target
+	home := topology.DomainOf(addr)
 	seen := map[string]bool{}
 	var loop error
 	var walk func(a, via string, depth int)
@@ -105,7 +106,8 @@ func (r *Resolver) Expand(addr string) ([]Target, error) {
 			return
 		}
 		seen[key] = true
-		if r.net.Domain(topology.DomainOf(a)) == nil {
+		if topology.DomainOf(a) != home {
+			// Another domain, simulated or not, gets its copy through its MX.
 			out = append(out, Target{Remote: a, Via: via})
 			return
 		}
