@@ -30,6 +30,8 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' -fuzztime $(FUZZTIME) ./sim/pop3d
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime $(FUZZTIME) ./sim/dnsd
 	$(GO) test -run '^$$' -fuzz '^FuzzSelectedCommands$$' -fuzztime $(FUZZTIME) ./sim/imapd
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./sim/dsn
+	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(FUZZTIME) ./viz/plot/flow
 
 test-short:
 	$(GO) test -count=1 ./...
@@ -38,9 +40,10 @@ test-short:
 interop: build
 	bash interop/run.sh
 
-## interop-deps: install the interop clients (Debian/Ubuntu, as root)
+## interop-deps: install the interop clients and the browser the report test
+## opens (Debian/Ubuntu, as root)
 interop-deps:
-	@missing=""; for t in dig:bind9-dnsutils swaks:swaks curl:curl python3:python3; do \
+	@missing=""; for t in dig:bind9-dnsutils swaks:swaks curl:curl python3:python3 chromium:chromium tmux:tmux; do \
 		command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 

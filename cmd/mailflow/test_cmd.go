@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailflow/mailflow/suite"
+	"github.com/mailflow/mailflow/viz/report"
 )
 
 type testOptions struct {
@@ -28,6 +31,7 @@ type testOptions struct {
 	golden   bool
 	update   bool
 	timeout  time.Duration
+	report   string
 }
 
 func newTestCommand() *cobra.Command {
@@ -70,6 +74,7 @@ Exit status: 0 when every scenario passes, 1 when one fails, 2 for bad input
 	f.BoolVar(&o.golden, "golden", false, "compare each trace with NAME.golden.jsonl beside the scenario")
 	f.BoolVar(&o.update, "update", false, "with --golden: rewrite the golden files")
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "wall-time limit for one scenario")
+	f.StringVar(&o.report, "report", "", "write an HTML report (pictures, log, transcripts) per failed scenario into this directory")
 	return cmd
 }
 
@@ -127,6 +132,11 @@ func runTests(ctx context.Context, stdout, stderr io.Writer, args []string, o te
 	for _, r := range results {
 		if !r.Passed() {
 			failed++
+		}
+	}
+	if o.report != "" {
+		if err := writeReports(o.report, results); err != nil {
+			return fmt.Errorf("--report: %w", err)
 		}
 	}
 	if o.format == "json" {
@@ -197,4 +207,22 @@ func progress(w io.Writer, total int, text bool) func(suite.Result) {
 		bar.Add(1)
 		mu.Unlock()
 	}
+}
+
+// writeReports saves one self-contained HTML report per failed run, named
+// after the scenario, for a CI job to attach.
+func writeReports(dir string, results []suite.Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Passed() || r.Report == nil {
+			continue
+		}
+		name := strings.NewReplacer("/", "_", "#", "-").Replace(r.Label()) + ".html"
+		if err := report.Save(filepath.Join(dir, name), r.Report.Events, report.Options{Title: r.Label()}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

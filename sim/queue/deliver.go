@@ -88,6 +88,11 @@ func (q *Queue) deliverDomain(e *Entry, domain string, rcpts []string) map[strin
 		targets = []mxTarget{{name: q.cfg.Policy.RelayTo}}
 	case e.NextHop != "":
 		targets = []mxTarget{{name: e.NextHop}}
+	case q.cfg.Host.Domain != nil && domain == q.cfg.Host.Domain.Name && q.cfg.Host.Domain.MailboxHost != nil:
+		// Mail for the host's own domain (a bounce to a local sender) goes
+		// to the domain's mailbox host, not through the MX list, which
+		// would name this host and be dropped as a loop (RFC 5321 §5.1).
+		targets = []mxTarget{{name: q.cfg.Host.Domain.MailboxHost.Name}}
 	default:
 		var derr *deliveryError
 		if targets, derr = q.lookupMX(e.Msg, domain); derr != nil {

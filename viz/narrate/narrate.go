@@ -111,6 +111,9 @@ func size(n int) string {
 }
 
 func reply(e event.Event) string {
+	if e.Code == 0 {
+		return strings.TrimSpace(e.Enhanced + " " + e.Error)
+	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s %s", e.Code, e.Enhanced, e.Error))
 }
 

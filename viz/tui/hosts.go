@@ -35,8 +35,10 @@ type Host struct {
 	// MX is the preference of the MX record naming this host, 0 if none.
 	MX        int
 	Mailboxes bool
-	// Faults are the faults the scenario injects here, as short labels.
-	Faults []string
+	// Faults are the faults the scenario injects here, as short labels
+	// ("RCPT 451", "cert expired"), and FaultHits how often one struck.
+	Faults    []string
+	FaultHits int
 	// TLS is the last TLS a hop to this host negotiated ("TLS 1.3"), and
 	// TLSError what was wrong with it.
 	TLS, TLSError string
@@ -125,14 +127,32 @@ func (m *Model) applyHosts(e event.Event) {
 	default:
 		if strings.HasPrefix(string(e.Kind), "fault.") {
 			if h := m.host(e.Host); h != nil {
-				label := strings.TrimPrefix(string(e.Kind), "fault.")
-				if e.Detail != "" {
-					label = e.Detail
+				h.FaultHits++
+				if len(h.Faults) == 0 { // a replay learns the faults as they strike
+					h.addFault(faultLabel(e))
 				}
-				h.addFault(label)
 			}
 		}
 	}
+}
+
+// faultLabel names a fault that struck: "RCPT 451", "school.test MX
+// servfail".
+func faultLabel(e event.Event) string {
+	if e.QName != "" {
+		return strings.TrimSpace(strings.TrimSuffix(e.QName, ".") + " " + e.QType + " " +
+			strings.TrimPrefix(e.Error, "DNS answers "))
+	}
+	label := strings.ToUpper(e.Stage)
+	if e.Code != 0 {
+		label += " " + strconv.Itoa(e.Code)
+	} else if e.Error != "" {
+		label += " " + e.Error
+	}
+	if label = strings.TrimSpace(label); label == "" {
+		label = strings.TrimPrefix(string(e.Kind), "fault.")
+	}
+	return label
 }
 
 func (h *Host) addService(name string, port int) {
@@ -163,7 +183,7 @@ func HostsOf(events []event.Event) []Host {
 	var out []Host
 	for _, h := range Fold(nil, events).Hosts {
 		out = append(out, Host{Name: h.Name, Role: h.Role, Addr: h.Addr, Domain: h.Domain,
-			Services: h.Services, MX: h.MX, Mailboxes: h.Mailboxes})
+			Services: h.Services, MX: h.MX, Mailboxes: h.Mailboxes, Faults: h.Faults})
 	}
 	// The DNS server first, as a live run lists it.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Role == RoleDNS && out[j].Role != RoleDNS })

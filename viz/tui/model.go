@@ -25,6 +25,7 @@ const (
 	StateBounced   = "bounced"
 	StateRejected  = "rejected"
 	StatePartly    = "partly delivered"
+	StateDropped   = "dropped" // failed, and no bounce was sent
 )
 
 // Message is one message's progress through the six steps.
@@ -36,8 +37,9 @@ type Message struct {
 	// Steps holds the state of steps 1–6 (index 0 unused).
 	Steps [7]StepState
 	State string
-	// Until is when a queued message is tried again, zero when unknown.
-	Until time.Time
+	// Until is when a queued message is tried again, as the queue tells it
+	// ("Mon 09:15"); empty when unknown.
+	Until string
 	Error string
 	// Fetched lists how the recipient read it: "IMAPS", "POP3", ...
 	Fetched []string
@@ -170,10 +172,10 @@ func (m *Model) applyMessage(e event.Event) {
 		}
 	}
 	rcpts := e.To
-	switch e.Kind {
-	case event.ActionStart, event.SMTPAccepted:
+	switch {
+	case e.Kind == event.ActionStart, e.Kind == event.SMTPAccepted:
 		msg.setRcpts(rcpts, StateInFlight)
-	case event.MailboxStore:
+	case e.Kind == event.MailboxStore:
 		if len(rcpts) == 0 && e.User != "" {
 			rcpts = []string{e.User}
 		}
@@ -183,22 +185,30 @@ func (m *Model) applyMessage(e event.Event) {
 				msg.Steps[s] = StepDone
 			}
 		}
-	default:
-		switch {
-		case failed(e) && e.Kind != event.SMTPAuth:
-			st := StateRejected
-			if e.Kind == event.QueueFailed || strings.HasSuffix(string(e.Kind), ".bounced") {
-				st = StateBounced
-			}
-			msg.setRcpts(rcpts, st)
-			msg.Error = reply(e)
-		case deferred(e):
-			msg.setRcpts(rcpts, StateQueued)
-			msg.Error = reply(e)
-			// The next attempt's time, when the queue tells it.
-			if t, err := time.Parse(time.RFC3339, e.Detail); err == nil {
-				msg.Until = t
-			}
+	case e.Kind == event.SMTPReply && e.Stage != "client", e.Kind == event.SMTPAuth:
+		// What a server refuses on a hop, the sending side reports next (a
+		// client's refusal, the queue's deferral or failure).
+	case e.Kind == event.DSNSent:
+		if e.State == "failed" {
+			msg.setRcpts(rcpts, StateBounced)
+		}
+	case e.Kind == event.MessageDropped:
+		msg.setRcpts(rcpts, StateDropped)
+	case failed(e):
+		st := StateRejected
+		if e.Kind == event.QueueFailed || strings.HasSuffix(string(e.Kind), ".bounced") {
+			st = StateBounced
+		}
+		msg.setRcpts(rcpts, st)
+		msg.Error = reply(e)
+	case deferred(e):
+		msg.setRcpts(rcpts, StateQueued)
+		if r := reply(e); r != "" {
+			msg.Error = r
+		}
+		// "attempt 1 failed; next attempt at Mon 09:15 (in 15m0s)"
+		if _, after, ok := strings.Cut(e.Detail, "next attempt at "); ok {
+			msg.Until, _, _ = strings.Cut(after, " (")
 		}
 	}
 	msg.State = msg.derive()
@@ -213,7 +223,7 @@ func (msg *Message) setRcpts(rcpts []string, state string) {
 			msg.order = append(msg.order, k)
 			msg.To = append(msg.To, r)
 		}
-		if cur == StateDelivered || cur == StateBounced || cur == StateRejected {
+		if cur == StateDelivered || cur == StateBounced || cur == StateRejected || cur == StateDropped {
 			continue
 		}
 		msg.rcpts[k] = state

@@ -191,18 +191,15 @@ func TestUnknownKindsAndQueues(t *testing.T) {
 		{Seq: 1, Kind: event.ActionStart, Msg: "m1", From: "a@x.test", To: []string{"b@y.test"}, Time: base},
 		{Seq: 2, Kind: event.SMTPConnect, Step: 1, Msg: "m1", Host: "a's mail client", Peer: "mail.x.test"},
 		{Seq: 3, Kind: event.QueueDeferred, Step: 5, Msg: "m1", Host: "mail.x.test", To: []string{"b@y.test"},
-			Code: 451, Enhanced: "4.7.1", Error: "greylisted", Detail: "2026-01-05T09:30:00Z"},
+			Code: 451, Enhanced: "4.7.1", Error: "greylisted"},
 		{Seq: 4, Kind: "lesson.note", Host: "mail.x.test", Msg: "m1", Text: "mail.x.test sends a bounce to a@x.test"},
-		{Seq: 5, Kind: "fault.dns", Host: "dns", Detail: "SERVFAIL for y.test"},
+		{Seq: 5, Kind: "fault.dns", Host: "dns", QName: "y.test.", QType: "MX", Error: "DNS answers servfail"},
 		{Seq: 6, Kind: "weird.thing", Host: "-", Step: 9, Transcript: []string{"C: HELLO"}},
 	}
 	m := Fold(nil, evs)
 	msg := m.Message("m1")
-	if msg.State != StateQueued || !msg.Until.Equal(base.Add(30*time.Minute)) || msg.Steps[5] != StepWaiting {
-		t.Errorf("deferred message: state %q until %v steps %s", msg.State, msg.Until, steps(msg))
-	}
-	if got := stateText(msg, "en"); got != "queued until 09:30:00" {
-		t.Errorf("state text %q", got)
+	if msg.State != StateQueued || msg.Until != "" || msg.Steps[5] != StepWaiting || msg.Error != "451 4.7.1 greylisted" {
+		t.Errorf("deferred message: state %q until %q steps %s error %q", msg.State, msg.Until, steps(msg), msg.Error)
 	}
 	log := plain(RenderLog(m, nil, "en", Theme{NoColor: true}, 60))
 	for _, want := range []string{"mail.x.test sends a bounce to a@x.test", "- weird.thing"} {
@@ -210,7 +207,7 @@ func TestUnknownKindsAndQueues(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
-	if d := m.hosts["dns"]; d == nil || len(d.Faults) != 1 || d.Faults[0] != "SERVFAIL for y.test" {
+	if d := m.hosts["dns"]; d == nil || len(d.Faults) != 1 || d.Faults[0] != "y.test MX servfail" || d.FaultHits != 1 {
 		t.Errorf("dns faults: %+v", d)
 	}
 	if len(m.Conns) != 2 || m.Conns[1].Lines[0] != "C: HELLO" {
@@ -251,3 +248,50 @@ func hasPrefix(lines []string, p string) bool {
 }
 
 func first(lines []string, n int) []string { return lines[:min(n, len(lines))] }
+
+// A message the next hop keeps refusing with 451: the strip goes back to
+// step 4 for every retry, the messages pane says until when it waits, and
+// in the end the queue gives up.
+func TestRetriesAndBounce(t *testing.T) {
+	evs := loadTrace(t, "retry-bounce.jsonl")
+	tl := NewTimeline(evs)
+	var stops []int
+	for k := tl.First(); k < tl.Len(); k = tl.Next(k) {
+		if e := tl.At(k); e.Msg == "m1" {
+			stops = append(stops, e.Step)
+		}
+	}
+	if got := fmt.Sprint(stops); got != "[1 2 3 4 5 4 5 4 5]" {
+		t.Errorf("stops of m1: %s, want every retry to stop before steps 4 and 5", got)
+	}
+	// After the first refusal: waiting in the queue until the next attempt.
+	var k int
+	for k = 0; k < tl.Len() && tl.At(k).Kind != event.QueueRetry; k++ {
+	}
+	m := Fold(nil, tl.Events(k+1))
+	msg := m.Message("m1")
+	if got := stateText(msg, "en"); msg.State != StateQueued || got != "queued until Mon 09:15" || steps(msg) != "✓✓✓✓↻·" {
+		t.Errorf("after the first attempt: %q, steps %s", got, steps(msg))
+	}
+	if got := stateText(msg, "vi"); got != "chờ gửi lại lúc Mon 09:15" {
+		t.Errorf("Vietnamese: %q", got)
+	}
+	school := m.hosts["mail.school.test"]
+	if school.Refused != "451 4.3.0" || school.FaultHits != 1 || len(school.Faults) != 1 || school.Faults[0] != "RCPT 451" {
+		t.Errorf("mail.school.test badges: %+v", school)
+	}
+	// The second attempt starts at step 4 again.
+	m = Fold(nil, tl.Events(tl.Next(k)+1))
+	if got := steps(m.Message("m1")); got != "✓✓✓▶↻·" {
+		t.Errorf("retrying: steps %s", got)
+	}
+	// The end: the queue gave up, the sender got a bounce.
+	m = Fold(nil, evs)
+	msg = m.Message("m1")
+	if msg.State != StateBounced || steps(msg) != "✓✓✓✓✗·" || !strings.Contains(msg.Error, "gave up") {
+		t.Errorf("at the end: state %q steps %s error %q", msg.State, steps(msg), msg.Error)
+	}
+	if m.hosts["mail.school.test"].FaultHits != 3 {
+		t.Errorf("the fault struck 3 times, the badge says %d", m.hosts["mail.school.test"].FaultHits)
+	}
+}

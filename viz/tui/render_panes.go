@@ -157,13 +157,20 @@ func badges(h *Host, w *words, th Theme) string {
 		}
 	}
 	if h.Refused != "" {
-		b.WriteString(" " + th.wrap(esc("["+markFailed+h.Refused+"]"), "red", "b"))
+		color := "red"
+		if strings.HasPrefix(h.Refused, "4") {
+			color = "yellow" // temporary: the sender will try again
+		}
+		b.WriteString(" " + th.wrap(esc("["+markFailed+h.Refused+"]"), color, "b"))
 	}
 	if h.Queued > 0 {
 		b.WriteString(" " + th.wrap(esc(fmt.Sprintf("[%s %d]", w.queuedBadge, h.Queued)), "yellow", ""))
 	}
 	for _, f := range h.Faults {
 		b.WriteString(" " + th.wrap(esc("[⚠ "+f+"]"), "fuchsia", "b"))
+	}
+	if h.FaultHits > 0 {
+		b.WriteString(" " + th.wrap(esc(fmt.Sprintf("[⚠×%d]", h.FaultHits)), "fuchsia", "b"))
 	}
 	return b.String()
 }

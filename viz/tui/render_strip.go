@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/viz/narrate"
@@ -110,8 +109,8 @@ func StripTitle(m *Model, msgID string, lang narrate.Lang) string {
 // 09:30:00".
 func stateText(msg *Message, lang narrate.Lang) string {
 	w := wordsFor(lang)
-	if msg.State == StateQueued && !msg.Until.IsZero() {
-		return w.until + " " + msg.Until.Format(time.TimeOnly)
+	if msg.State == StateQueued && msg.Until != "" {
+		return w.until + " " + msg.Until
 	}
 	if s, ok := w.states[msg.State]; ok {
 		return s
@@ -125,7 +124,7 @@ func stateColor(state string) string {
 		return "green"
 	case StateQueued, StatePartly:
 		return "yellow"
-	case StateBounced, StateRejected:
+	case StateBounced, StateRejected, StateDropped:
 		return "red"
 	}
 	return "aqua"

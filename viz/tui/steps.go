@@ -51,20 +51,26 @@ const (
 	StepFailed                   // failed for good
 )
 
-// failed reports whether e says the step it belongs to failed for good.
+// failed reports whether e says the step it belongs to failed for good: a
+// permanent (5xx) refusal, a queue that gives up.
 func failed(e event.Event) bool {
 	switch e.Kind {
 	case event.QueueFailed:
 		return true
-	case event.SMTPReply:
-		return e.Code >= 400
-	case event.SMTPAuth:
-		return e.Code != 0 && e.Code != 235
+	case event.SMTPReply, event.SMTPAuth:
+		return e.Code >= 500
 	}
 	return strings.HasSuffix(string(e.Kind), ".failed") || strings.HasSuffix(string(e.Kind), ".bounced")
 }
 
-// deferred reports whether e says the message waits in a queue.
+// deferred reports whether e says the message waits: a temporary (4xx)
+// refusal, a deferral, a retry scheduled.
 func deferred(e event.Event) bool {
-	return e.Kind == event.QueueDeferred || strings.HasSuffix(string(e.Kind), ".deferred")
+	switch e.Kind {
+	case event.QueueDeferred, event.QueueRetry:
+		return true
+	case event.SMTPReply:
+		return e.Code >= 400 && e.Code < 500
+	}
+	return strings.HasSuffix(string(e.Kind), ".deferred")
 }
