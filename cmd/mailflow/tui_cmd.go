@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -200,7 +202,34 @@ func viewHosts(n *sim.Network) []tui.Host {
 		}
 		hosts = append(hosts, vh)
 	}
-	return append(hosts, tui.Host{Name: "clients", Role: tui.RoleClient, Addr: n.Topology.ClientAddr.String()})
+	hosts = append(hosts, tui.Host{Name: "clients", Role: tui.RoleClient, Addr: n.Topology.ClientAddr.String()})
+	// Badges for what the scenario makes go wrong, before it strikes.
+	badge := func(host, label string) {
+		for i := range hosts {
+			if strings.EqualFold(hosts[i].Name, host) {
+				hosts[i].Faults = append(hosts[i].Faults, label)
+			}
+		}
+	}
+	for _, f := range n.Scenario.Faults {
+		switch {
+		case f.DNS != "":
+			badge("dns", strings.TrimSpace(strings.TrimSuffix(f.DNS, ".")+" "+f.Type+" "+f.Answer))
+		case f.Reply != nil:
+			badge(f.Host, strings.ToUpper(f.Stage)+" "+strconv.Itoa(f.Reply.Code))
+		default:
+			badge(f.Host, strings.TrimSpace(strings.ToUpper(f.Stage)+" "+f.Effect))
+		}
+	}
+	for _, sv := range n.Scenario.Servers {
+		if sv.Certificate != "" {
+			badge(sv.Host, "cert "+sv.Certificate)
+		}
+		if sv.TLSPolicy != "" && sv.TLSPolicy != "opportunistic" {
+			badge(sv.Host, "TLS "+sv.TLSPolicy)
+		}
+	}
+	return hosts
 }
 
 // replayTrace is 'mailflow replay': a recorded run in the classroom view.

@@ -275,9 +275,20 @@ const (
 // Generate reads types.go and the cross-domain built-in from the scenarios
 // package directory dir and returns the reference and the Go table.
 func Generate(dir string) (markdown, goSrc []byte, err error) {
+	// The format's types live in types.go and types_*.go; they are read as
+	// one source, in that order.
 	src, err := os.ReadFile(filepath.Join(dir, "types.go"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("docgen: %w", err)
+	}
+	more, _ := filepath.Glob(filepath.Join(dir, "types_*.go"))
+	sort.Strings(more)
+	for _, f := range more {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("docgen: %w", err)
+		}
+		src = append(append(src, '\n'), bytes.Replace(b, []byte("package scenarios\n"), nil, 1)...)
 	}
 	example, err := os.ReadFile(filepath.Join(dir, "builtin", "cross-domain.yaml"))
 	if err != nil {

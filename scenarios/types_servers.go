@@ -1,0 +1,163 @@
+package scenarios
+
+// Server tunes one host's servers.
+type Server struct {
+	// Host is the name of a host of the scenario (mail.<domain> for a
+	// domain without hosts).
+	Host string `yaml:"host" json:"host"`
+	// Certificate is a fault of the host's TLS certificate: expired,
+	// not-yet-valid, wrong-name, unknown-ca or self-signed. Empty means a good
+	// certificate signed by the simulated CA.
+	Certificate string `yaml:"certificate,omitempty" json:"certificate,omitempty"`
+	// TLSPolicy is how the host protects mail it sends on: none (never
+	// STARTTLS), opportunistic (STARTTLS when offered, go on with a bad
+	// certificate and record it) or required (never send in plain text).
+	// Defaults to opportunistic.
+	TLSPolicy string `yaml:"tls_policy,omitempty" json:"tls_policy,omitempty"`
+	// TLSFailure is what a required policy does when TLS cannot be had:
+	// defer (4.7.x, keep retrying) or bounce (5.7.x). Defaults to defer.
+	TLSFailure string `yaml:"tls_failure,omitempty" json:"tls_failure,omitempty"`
+	// Queue overrides the scenario's retry schedule for mail this host sends.
+	Queue *Queue `yaml:"queue,omitempty" json:"queue,omitempty"`
+	// MaxMessageSize in bytes, announced with SIZE (RFC 1870); bigger
+	// messages get 552 5.3.4. Defaults to 25 MiB.
+	MaxMessageSize int `yaml:"max_message_size,omitempty" json:"max_message_size,omitempty"`
+	// MaxRecipients per transaction; more get 452 4.5.3 and are sent again
+	// in another transaction. Defaults to 100.
+	MaxRecipients int `yaml:"max_recipients,omitempty" json:"max_recipients,omitempty"`
+	// MaxReceived is how many Received: headers a message may carry before
+	// the host calls it a loop and bounces it with 5.4.6. Defaults to 30.
+	MaxReceived int `yaml:"max_received,omitempty" json:"max_received,omitempty"`
+	// RelayTo sends all mail this host passes on through another host of the
+	// scenario (a smarthost, or an internal transport) instead of the MX of
+	// the recipient's domain.
+	RelayTo string `yaml:"relay_to,omitempty" json:"relay_to,omitempty"`
+	// RelayPort is the smarthost's port: 25 (default), 587 (STARTTLS) or 465
+	// (implicit TLS).
+	RelayPort int `yaml:"relay_port,omitempty" json:"relay_port,omitempty"`
+	// RelayUsername and RelayPassword authenticate to the smarthost (a user
+	// of the smarthost's domain).
+	RelayUsername string `yaml:"relay_username,omitempty" json:"relay_username,omitempty"`
+	RelayPassword string `yaml:"relay_password,omitempty" json:"relay_password,omitempty"`
+	// RelayMechanism is PLAIN (default) or LOGIN.
+	RelayMechanism string `yaml:"relay_mechanism,omitempty" json:"relay_mechanism,omitempty"`
+	// Relay says for whom the host relays to other domains: authenticated
+	// (default: users who logged in), networks (also the hosts listed in
+	// relay_networks, without a password) or open (anyone — an open relay).
+	Relay string `yaml:"relay,omitempty" json:"relay,omitempty"`
+	// RelayNetworks are hosts of the scenario (or addresses) trusted to
+	// relay through this host without logging in.
+	RelayNetworks []string `yaml:"relay_networks,omitempty" json:"relay_networks,omitempty"`
+	// Limits bound what one user (or domain) may send.
+	Limits *Limits `yaml:"limits,omitempty" json:"limits,omitempty"`
+	// Block lists refuse mail from or to addresses and domains (550 5.7.1).
+	Block *Block `yaml:"block,omitempty" json:"block,omitempty"`
+	// Content rules look for keywords in arriving mail.
+	Content []ContentRule `yaml:"content,omitempty" json:"content,omitempty"`
+	// Full lists users of this host whose mailbox is full: temporary gives
+	// 452 4.2.2, permanent 552 5.2.2.
+	Full []FullMailbox `yaml:"full,omitempty" json:"full,omitempty"`
+}
+
+// FullMailbox is a user whose mailbox takes no more mail.
+type FullMailbox struct {
+	// User is the mailbox owner's address.
+	User string `yaml:"user" json:"user"`
+	// Kind is temporary (452 4.2.2, the sender retries) or permanent (552
+	// 5.2.2). Defaults to temporary.
+	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// Queue is a retry schedule (RFC 5321 §4.5.4.1).
+type Queue struct {
+	// Retry lists the waits before the second, third, ... attempt, e.g.
+	// [15m, 30m, 2h]; the last one repeats. Defaults to 15m, 30m, then 2h to
+	// 3h (seeded): two tries in the first hour, then every two to three hours.
+	Retry []string `yaml:"retry,omitempty" json:"retry,omitempty"`
+	// GiveUp is how long after arrival the host stops trying and bounces with
+	// 4.4.7. Defaults to 5d (days may be written as d).
+	GiveUp string `yaml:"give_up,omitempty" json:"give_up,omitempty"`
+	// DelayNotice, when set, sends the sender one "delayed" notice (Action:
+	// delayed) once a message has waited this long.
+	DelayNotice string `yaml:"delay_notice,omitempty" json:"delay_notice,omitempty"`
+}
+
+// Fault makes an SMTP server (host) or the DNS (dns) misbehave. Exactly
+// one of host and dns is set.
+type Fault struct {
+	// Host whose SMTP server misbehaves.
+	Host string `yaml:"host,omitempty" json:"host,omitempty"`
+	// Stage of the SMTP dialogue: connect, greeting, ehlo, starttls, auth,
+	// mail, rcpt, data, dot (after the final dot) or data_disconnect (the
+	// connection drops in the middle of DATA).
+	Stage string `yaml:"stage,omitempty" json:"stage,omitempty"`
+	// Port limits the fault to one port (25, 587 or 465); default all.
+	Port int `yaml:"port,omitempty" json:"port,omitempty"`
+	// Recipient limits an rcpt fault to one address.
+	Recipient string `yaml:"recipient,omitempty" json:"recipient,omitempty"`
+	// Reply the server gives at that stage. Defaults by stage, e.g. 554 for
+	// greeting, 451 4.3.0 for the others.
+	Reply *Reply `yaml:"reply,omitempty" json:"reply,omitempty"`
+	// Effect of a fault that is not a reply: refuse (connect: connection
+	// refused), not_offered or handshake (starttls: STARTTLS missing from
+	// EHLO, or a failing TLS handshake), slow (the server waits delay before
+	// answering).
+	Effect string `yaml:"effect,omitempty" json:"effect,omitempty"`
+	// DNS name whose lookups misbehave.
+	DNS string `yaml:"dns,omitempty" json:"dns,omitempty"`
+	// Type of DNS question affected (MX, A, AAAA, TXT); default all.
+	Type string `yaml:"type,omitempty" json:"type,omitempty"`
+	// Answer of a DNS fault: nxdomain, servfail, no_answer (NOERROR, empty)
+	// or drop (no reply at all).
+	Answer string `yaml:"answer,omitempty" json:"answer,omitempty"`
+	// Times limits the fault to the first N times it applies; 0 means every
+	// time.
+	Times int `yaml:"times,omitempty" json:"times,omitempty"`
+	// Probability (0 to 1) that the fault applies, drawn from the run's
+	// seeded randomness; default 1.
+	Probability float64 `yaml:"probability,omitempty" json:"probability,omitempty"`
+	// Delay in simulated time before the server answers, e.g. 10m; with
+	// effect slow, longer than the client's 5-minute timeout (RFC 5321
+	// §4.5.3.2) makes the client give up.
+	Delay string `yaml:"delay,omitempty" json:"delay,omitempty"`
+}
+
+// Reply is an SMTP reply.
+type Reply struct {
+	// Code is the three-digit reply code.
+	Code int `yaml:"code" json:"code"`
+	// Enhanced is the enhanced status code (RFC 3463), e.g. 4.3.0.
+	Enhanced string `yaml:"enhanced,omitempty" json:"enhanced,omitempty"`
+	// Text follows the codes.
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
+}
+
+// Limits bound sending through a host.
+type Limits struct {
+	// MessagesPerHour a sender may submit in one simulated hour; more get
+	// 451 4.7.1 (try later).
+	MessagesPerHour int `yaml:"messages_per_hour,omitempty" json:"messages_per_hour,omitempty"`
+	// RecipientsPerMessage a sender may name; more get 550 5.7.1.
+	RecipientsPerMessage int `yaml:"recipients_per_message,omitempty" json:"recipients_per_message,omitempty"`
+	// Per is user (default: each authenticated user or envelope sender) or
+	// domain (the sender's domain as a whole).
+	Per string `yaml:"per,omitempty" json:"per,omitempty"`
+}
+
+// Block refuses mail by address or domain.
+type Block struct {
+	// Senders are envelope senders refused at MAIL.
+	Senders []string `yaml:"senders,omitempty" json:"senders,omitempty"`
+	// Recipients are addresses refused at RCPT.
+	Recipients []string `yaml:"recipients,omitempty" json:"recipients,omitempty"`
+	// Domains are sender domains refused at MAIL.
+	Domains []string `yaml:"domains,omitempty" json:"domains,omitempty"`
+}
+
+// ContentRule acts on mail whose subject or text contains a keyword.
+type ContentRule struct {
+	// Keywords, any of which makes the rule match (case-insensitive).
+	Keywords []string `yaml:"keywords" json:"keywords"`
+	// Action is reject (550 5.7.1 after the data) or spam (file into Spam).
+	Action string `yaml:"action" json:"action"`
+}
