@@ -157,6 +157,14 @@ func (m *Model) applyMessage(e event.Event) {
 			if msg.Current > 0 && msg.Steps[msg.Current] == StepCurrent {
 				msg.Steps[msg.Current] = StepDone
 			}
+			if e.Step < msg.Current { // a retry: what waited in the queue moves again
+				for k, st := range msg.rcpts {
+					if st == StateQueued {
+						msg.rcpts[k] = StateInFlight
+					}
+				}
+				msg.Until = ""
+			}
 			msg.Current = e.Step
 			if msg.Steps[e.Step] != StepFailed {
 				msg.Steps[e.Step] = StepCurrent

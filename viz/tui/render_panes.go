@@ -147,13 +147,16 @@ func RenderTopology(m *Model, lang narrate.Lang, th Theme, width int) string {
 	return strings.Join(lines, "\n")
 }
 
-func badges(h *Host, w *words, th Theme) string {
-	var b strings.Builder
+// badge is one mark on a host: plain text and its style.
+type badge struct{ text, color, attrs string }
+
+func badges(h *Host, w *words) []badge {
+	var out []badge
 	if h.TLS != "" {
 		if h.TLSError != "" {
-			b.WriteString(" " + th.wrap(esc("["+h.TLS+" "+markFailed+"]"), "red", "b"))
+			out = append(out, badge{"[" + h.TLS + " " + markFailed + "]", "red", "b"})
 		} else {
-			b.WriteString(" " + th.wrap(esc("["+h.TLS+" "+markDone+"]"), "green", ""))
+			out = append(out, badge{"[" + h.TLS + " " + markDone + "]", "green", ""})
 		}
 	}
 	if h.Refused != "" {
@@ -161,18 +164,41 @@ func badges(h *Host, w *words, th Theme) string {
 		if strings.HasPrefix(h.Refused, "4") {
 			color = "yellow" // temporary: the sender will try again
 		}
-		b.WriteString(" " + th.wrap(esc("["+markFailed+h.Refused+"]"), color, "b"))
+		out = append(out, badge{"[" + markFailed + h.Refused + "]", color, "b"})
 	}
 	if h.Queued > 0 {
-		b.WriteString(" " + th.wrap(esc(fmt.Sprintf("[%s %d]", w.queuedBadge, h.Queued)), "yellow", ""))
+		out = append(out, badge{fmt.Sprintf("[%s %d]", w.queuedBadge, h.Queued), "yellow", ""})
 	}
 	for _, f := range h.Faults {
-		b.WriteString(" " + th.wrap(esc("[⚠ "+f+"]"), "fuchsia", "b"))
+		out = append(out, badge{"[⚠ " + f + "]", "fuchsia", "b"})
 	}
 	if h.FaultHits > 0 {
-		b.WriteString(" " + th.wrap(esc(fmt.Sprintf("[⚠×%d]", h.FaultHits)), "fuchsia", "b"))
+		out = append(out, badge{fmt.Sprintf("[⚠×%d]", h.FaultHits), "fuchsia", "b"})
 	}
-	return b.String()
+	return out
+}
+
+// headLines is a host's name with its badges: on the name's line while
+// they fit, then on lines of their own.
+func headLines(name string, bs []badge, th Theme, width int) []string {
+	lines := []string{th.wrap(esc(fit(name, width, false)), "", "b")}
+	used, indent := width(fit(name, width, false)), ""
+	for _, b := range bs {
+		if used+1+width(b.text) > width {
+			lines = append(lines, "")
+			indent, used = "  ", 2
+		} else if lines[len(lines)-1] != "" || indent == "" {
+			lines[len(lines)-1] += " "
+			used++
+		}
+		last := &lines[len(lines)-1]
+		if *last == "" {
+			*last = indent
+		}
+		*last += th.wrap(esc(fit(b.text, width-used, false)), b.color, b.attrs)
+		used += width(b.text)
+	}
+	return lines
 }
 
 // serviceGroups groups a host's services by protocol: "SMTP 25 587 465",
