@@ -27,3 +27,17 @@ if ! timeout 30 grep -q -m1 'Servers are up' <(tail -n +1 -f "$work/up.log"); th
 fi
 
 python3 interop/clients.py "$work/endpoints.json" "$work/up.log"
+
+# The smarthost: stop the first network, start smarthost-auth on the same
+# addresses, and send through smtp.relay.test with AUTH on 587 and 465.
+kill -INT "$up_pid" 2>/dev/null || true
+wait "$up_pid" 2>/dev/null || true
+up_pid=""
+mkdir "$work/smarthost"
+"$bin" up smarthost-auth --endpoints-json "$work/smarthost/endpoints.json" --ca-out "$work/smarthost/ca.pem" \
+	>"$work/smarthost/up.log" 2>&1 &
+up_pid=$!
+if ! timeout 30 grep -q -m1 'Servers are up' <(tail -n +1 -f "$work/smarthost/up.log"); then
+	echo "interop: mailflow up smarthost-auth did not start"; cat "$work/smarthost/up.log"; exit 1
+fi
+python3 interop/smarthost.py "$work/smarthost/endpoints.json"

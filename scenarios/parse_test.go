@@ -344,7 +344,7 @@ func TestLoadNotFound(t *testing.T) {
 		}
 	}
 	_, err := Load("nope")
-	if !strings.Contains(err.Error(), "built-ins: cross-domain, ") || !strings.Contains(err.Error(), "same-domain") {
+	if !strings.Contains(err.Error(), "cross-domain, ") || !strings.Contains(err.Error(), "same-domain") {
 		t.Errorf("message lacks the built-in names: %v", err)
 	}
 	_, err = Load("cross-domain.yaml")

@@ -130,6 +130,10 @@ func typeSchema(t reflect.Type, defs map[string]any) map[string]any {
 		return map[string]any{"$ref": "#/$defs/" + t.Name()}
 	case reflect.Slice:
 		return map[string]any{"type": "array", "items": typeSchema(t.Elem(), defs)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem(), defs)}
+	case reflect.Float64:
+		return map[string]any{"type": "number"}
 	case reflect.Int, reflect.Int64:
 		return map[string]any{"type": "integer"}
 	case reflect.Bool:

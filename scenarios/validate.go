@@ -268,6 +268,12 @@ func (v *validator) recordValue(path string, r Record) {
 			v.at(path, "use an A record for an IPv4 address", "%s is not an IPv6 address", r.Value)
 		}
 	case "MX", "CNAME", "NS":
+		if r.Type == "MX" && r.Value == "." {
+			if r.Preference != 0 {
+				v.at(path, "a null MX is written with preference 0: RFC 7505, section 3", "a null MX (\".\") needs preference 0")
+			}
+			return // RFC 7505: the domain accepts no mail
+		}
 		if net.ParseIP(r.Value) != nil {
 			v.at(path, "point to a host name, and give the host an A record", "a %s record names a host, not an address", r.Type)
 		} else if prob := targetNameProblem(r.Value); prob != "" {
@@ -338,7 +344,7 @@ func (v *validator) mxTargets() {
 	}
 	for i, d := range v.s.Domains {
 		for j, r := range d.DNS {
-			if r.Type != "MX" || r.Value == "" || net.ParseIP(r.Value) != nil || targetNameProblem(r.Value) != "" || ownerNameProblem(r.Name) != "" {
+			if r.Type != "MX" || r.Value == "" || r.Value == "." || net.ParseIP(r.Value) != nil || targetNameProblem(r.Value) != "" || ownerNameProblem(r.Name) != "" {
 				continue // reported as not a host name, or not an MX
 			}
 			target := strings.ToLower(strings.TrimSuffix(r.Value, "."))

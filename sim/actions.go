@@ -165,12 +165,12 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 	}
 	rcpts := append(append(append([]string(nil), s.To...), s.Cc...), s.Bcc...)
 	n.tracker.expect(s.ID, s.From, s.Subject, rcpts)
-	n.Bus.Publish(event.Event{Kind: event.ActionStart, Host: clientName(s.From), Msg: s.ID, From: s.From,
+	n.Bus.Publish(event.Event{Kind: event.ActionStart, Host: clientOf(s), Msg: s.ID, From: s.From,
 		To: rcpts, Subject: s.Subject})
 
 	rec := &transcript.Recorder{}
 	defer func() {
-		n.Bus.Publish(event.Event{Kind: event.SMTPTranscript, Step: 2, Msg: s.ID, Host: clientName(s.From),
+		n.Bus.Publish(event.Event{Kind: event.SMTPTranscript, Step: 2, Msg: s.ID, Host: clientOf(s),
 			Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc), Transcript: rec.Lines()})
 	}()
 	c, err := n.dialSubmission(ctx, s, sub, rec)
@@ -243,12 +243,12 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 	if port == 0 {
 		return nil, fmt.Errorf("%s does not run %s (port %d): connection refused", sub.host.Name, sub.svc, sub.port)
 	}
-	n.Bus.Publish(event.Event{Kind: event.SMTPConnect, Step: 1, Msg: s.ID, Host: clientName(s.From),
+	n.Bus.Publish(event.Event{Kind: event.SMTPConnect, Step: 1, Msg: s.ID, Host: clientOf(s),
 		Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc)})
 	c, err := smtpclient.Dial(ctx, smtpclient.Options{
 		Local:   n.Topology.ClientAddr,
 		Remote:  netip.AddrPortFrom(sub.host.Addr, uint16(port)),
-		Name:    strings.ReplaceAll(clientName(s.From), "'s mail client", "-laptop") + ".local",
+		Name:    strings.ReplaceAll(clientOf(s), "'s mail client", "-laptop") + ".local",
 		TLS:     sub.tls,
 		Config:  &tls.Config{ServerName: sub.host.Name, RootCAs: n.CA.Pool(), Time: n.Clock.Now},
 		Timeout: n.timeout,
@@ -258,7 +258,7 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 		return nil, err
 	}
 	if state, ok := c.TLSConnectionState(); ok {
-		n.Bus.Publish(event.Event{Kind: event.SMTPTLS, Step: 1, Msg: s.ID, Host: clientName(s.From),
+		n.Bus.Publish(event.Event{Kind: event.SMTPTLS, Step: 1, Msg: s.ID, Host: clientOf(s),
 			Peer: sub.host.Name, Port: sub.port, TLS: tls.VersionName(state.Version)})
 	}
 	return c, nil
@@ -267,7 +267,7 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 // clientFailed records what the client saw when the server refused or the
 // connection failed, so that every message ends in a known state.
 func (n *Network) clientFailed(step int, s *scenarios.Send, sub submission, rcpts []string, err error) {
-	e := event.Event{Kind: event.SMTPReply, Step: step, Msg: s.ID, Host: clientName(s.From), Peer: sub.host.Name,
+	e := event.Event{Kind: event.SMTPReply, Step: step, Msg: s.ID, Host: clientOf(s), Peer: sub.host.Name,
 		Port: sub.port, To: rcpts, Error: err.Error(), Stage: "client"}
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
@@ -279,3 +279,7 @@ func (n *Network) clientFailed(step int, s *scenarios.Send, sub submission, rcpt
 	}
 	n.Bus.Publish(e)
 }
+
+// clientOf names the computer a send comes from: its user's, the one who
+// logs in (with send-as, not the From address).
+func clientOf(s *scenarios.Send) string { return clientName(cmp.Or(s.Login, s.From)) }

@@ -305,7 +305,7 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 			continue
 		}
 		if e.Code == 0 || (x.Message != "" && e.Msg != x.Message) || (e.Kind == event.SMTPAuth && e.Code < 400) ||
-			(x.Host != "" && !strings.EqualFold(e.Host, x.Host)) || (x.Stage != "" && !strings.EqualFold(e.Stage, x.Stage)) {
+			(x.Host != "" && !strings.EqualFold(e.Host, x.Host) && !strings.EqualFold(e.Peer, x.Host)) || (x.Stage != "" && !strings.EqualFold(e.Stage, x.Stage)) {
 			continue
 		}
 		got := strings.TrimSpace(fmt.Sprintf("%d %s", e.Code, e.Enhanced))

@@ -31,7 +31,7 @@ var failureBuiltins = []string{
 }
 
 // runScenario runs a scenario end to end as `mailflow test` does.
-func runScenario(t testing.TB, s *scenarios.Scenario) *Report {
+func runFailure(t testing.TB, s *scenarios.Scenario) *Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -42,7 +42,7 @@ func runScenario(t testing.TB, s *scenarios.Scenario) *Report {
 	return r
 }
 
-func loadBuiltin(t testing.TB, name string) *scenarios.Scenario {
+func failureScenario(t testing.TB, name string) *scenarios.Scenario {
 	t.Helper()
 	s, err := scenarios.Load(name)
 	if err != nil {
@@ -54,7 +54,7 @@ func loadBuiltin(t testing.TB, name string) *scenarios.Scenario {
 func TestFailureBuiltinsPass(t *testing.T) {
 	for _, name := range failureBuiltins {
 		t.Run(name, func(t *testing.T) {
-			r := runScenario(t, loadBuiltin(t, name))
+			r := runFailure(t, failureScenario(t, name))
 			if r.PlayErr != nil {
 				t.Errorf("actions did not finish: %v", r.PlayErr)
 			}
@@ -82,45 +82,45 @@ func TestFailureExpectationsCatchBrokenBehaviour(t *testing.T) {
 		// description.
 		kind, about string
 	}{
-		{"mx-fallback", "the preferred MX works", noFaults, "tls", "mx2.school.test"},
-		{"mx-fallback", "no backup MX", func(s *scenarios.Scenario) { host(s, "mx2.school.test").MX = 0 },
+		{"mx-fallback", "the preferred MX works", withoutFaults, "tls", "mx2.school.test"},
+		{"mx-fallback", "no backup MX", func(s *scenarios.Scenario) { scenarioHost(s, "mx2.school.test").MX = 0 },
 			"delivered", "bob@school.test"},
-		{"mx-equal-preference", "mx2 less preferred", func(s *scenarios.Scenario) { host(s, "mx2.school.test").MX = 20 },
+		{"mx-equal-preference", "mx2 less preferred", func(s *scenarios.Scenario) { scenarioHost(s, "mx2.school.test").MX = 20 },
 			"tls", "mx2.school.test"},
 		{"implicit-mx", "the domain has no address either", func(s *scenarios.Scenario) { s.Faults[0].Type = "" },
 			"delivered", "tuan@lab.test"},
 		{"nxdomain", "DNS fails instead of denying", func(s *scenarios.Scenario) {
 			s.Faults = append(s.Faults, scenarios.Fault{DNS: "students.school.test", Answer: "servfail"})
 		}, "bounced", "status 5.1.2"},
-		{"dns-servfail-retry", "DNS never fails", noFaults, "retries", "retried 2 time"},
+		{"dns-servfail-retry", "DNS never fails", withoutFaults, "retries", "retried 2 time"},
 		{"dns-servfail-retry", "DNS fails for good", func(s *scenarios.Scenario) { s.Faults[0].Times = 0 },
 			"delivered", "bob@school.test"},
 		{"temp-failure-then-success", "the failure is permanent", func(s *scenarios.Scenario) {
 			s.Faults[0].Reply = &scenarios.Reply{Code: 554, Enhanced: "5.3.0", Text: "Transaction failed"}
 		}, "delivered", "bob@school.test"},
-		{"temp-failure-then-success", "no failure", noFaults, "reply", "451 4.3.0"},
-		{"greylisting", "no greylisting", noFaults, "reply", "451 4.7.1"},
+		{"temp-failure-then-success", "no failure", withoutFaults, "reply", "451 4.3.0"},
+		{"greylisting", "no greylisting", withoutFaults, "reply", "451 4.7.1"},
 		{"greylisting", "the greylist never lets go", func(s *scenarios.Scenario) { s.Faults[0].Times = 0 },
 			"delivered", "bob@school.test"},
-		{"give-up-after-retries", "the server comes back", noFaults, "bounced", "status 4.4.7"},
+		{"give-up-after-retries", "the server comes back", withoutFaults, "bounced", "status 4.4.7"},
 		{"give-up-after-retries", "no delay notice configured", func(s *scenarios.Scenario) { s.Queue.DelayNotice = "" },
 			"bounced", "delayed"},
 		{"give-up-after-retries", "NOTIFY leaves out DELAY", func(s *scenarios.Scenario) {
 			s.Actions[0].Send.Notify = []string{"failure"}
 		}, "bounced", "delayed"},
-		{"unknown-user-bounce", "the user exists", func(s *scenarios.Scenario) { addUser(s, "school.test", "bop") },
+		{"unknown-user-bounce", "the user exists", func(s *scenarios.Scenario) { scenarioAddUser(s, "school.test", "bop") },
 			"bounced", "status 5.1.1"},
 		{"unknown-user-bounce", "NOTIFY=NEVER", func(s *scenarios.Scenario) { s.Actions[0].Send.Notify = []string{"never"} },
 			"fetched", "Undelivered Mail Returned to Sender"},
-		{"partial-failure-one-dsn", "bop exists", func(s *scenarios.Scenario) { addUser(s, "school.test", "bop") },
+		{"partial-failure-one-dsn", "bop exists", func(s *scenarios.Scenario) { scenarioAddUser(s, "school.test", "bop") },
 			"bounced", "to bop@school.test"},
-		{"mailbox-full", "mailboxes have room", noServers, "reply", "452 4.2.2"},
+		{"mailbox-full", "mailboxes have room", withoutServers, "reply", "452 4.2.2"},
 		{"mailbox-full", "bob's mailbox full for good", func(s *scenarios.Scenario) { s.Servers[0].Full[0].Kind = "permanent" },
 			"bounced", "status 4.4.7"},
-		{"message-too-big", "no size limit", noServers, "reply", "552 5.3.4"},
-		{"too-many-recipients", "no recipient limit", noServers, "transcript", "452 4.5.3"},
-		{"starttls-not-offered", "STARTTLS offered", noFaults, "transcript", "offers no STARTTLS"},
-		{"starttls-not-offered", "STARTTLS offered", noFaults, "delivered", "with ESMTP id"},
+		{"message-too-big", "no size limit", withoutServers, "reply", "552 5.3.4"},
+		{"too-many-recipients", "no recipient limit", withoutServers, "transcript", "452 4.5.3"},
+		{"starttls-not-offered", "STARTTLS offered", withoutFaults, "transcript", "offers no STARTTLS"},
+		{"starttls-not-offered", "STARTTLS offered", withoutFaults, "delivered", "with ESMTP id"},
 		{"tls-expired-cert-opportunistic", "a good certificate", func(s *scenarios.Scenario) { s.Servers[0].Certificate = "" },
 			"tls", "NOT verified"},
 		{"tls-expired-cert-opportunistic", "the sender requires TLS", func(s *scenarios.Scenario) { s.Servers[1].TLSPolicy = "required" },
@@ -132,17 +132,17 @@ func TestFailureExpectationsCatchBrokenBehaviour(t *testing.T) {
 			"bounced", "status 5.7.5"},
 		{"tls-unknown-ca-required", "a good certificate", func(s *scenarios.Scenario) { s.Servers[0].Certificate = "" },
 			"tls", "NOT verified"},
-		{"disconnect-mid-data", "the line holds", noFaults, "retries", "retried 1 time"},
-		{"mail-loop", "the gateways are set right", noServers, "bounced", "status 5.4.6"},
+		{"disconnect-mid-data", "the line holds", withoutFaults, "retries", "retried 1 time"},
+		{"mail-loop", "the gateways are set right", withoutServers, "bounced", "status 5.4.6"},
 		{"mail-loop", "gw2 hands mail to the mailbox host", func(s *scenarios.Scenario) { s.Servers[1].RelayTo = "store.school.test" },
 			"not_delivered", "bob@school.test"},
-		{"bounce-of-bounce-suppressed", "alice's mailbox has room", noServers, "delivered", "alice@example.test"},
+		{"bounce-of-bounce-suppressed", "alice's mailbox has room", withoutServers, "delivered", "alice@example.test"},
 	}
 	for _, c := range cases {
 		t.Run(c.builtin+"/"+strings.ReplaceAll(c.broken, " ", "_"), func(t *testing.T) {
-			s := loadBuiltin(t, c.builtin)
+			s := failureScenario(t, c.builtin)
 			c.mutate(s)
-			r := runScenario(t, s)
+			r := runFailure(t, s)
 			var kinds []string
 			for _, x := range r.Results {
 				if x.Kind == c.kind && strings.Contains(x.Expected, c.about) {
@@ -159,10 +159,10 @@ func TestFailureExpectationsCatchBrokenBehaviour(t *testing.T) {
 	}
 }
 
-func noFaults(s *scenarios.Scenario)  { s.Faults = nil }
-func noServers(s *scenarios.Scenario) { s.Servers = nil }
+func withoutFaults(s *scenarios.Scenario)  { s.Faults = nil }
+func withoutServers(s *scenarios.Scenario) { s.Servers = nil }
 
-func host(s *scenarios.Scenario, name string) *scenarios.Host {
+func scenarioHost(s *scenarios.Scenario, name string) *scenarios.Host {
 	for i := range s.Domains {
 		for j := range s.Domains[i].Hosts {
 			if s.Domains[i].Hosts[j].Name == name {
@@ -173,7 +173,7 @@ func host(s *scenarios.Scenario, name string) *scenarios.Host {
 	panic("no host " + name) // a test table naming a host the built-in lacks
 }
 
-func addUser(s *scenarios.Scenario, domain, name string) {
+func scenarioAddUser(s *scenarios.Scenario, domain, name string) {
 	for i := range s.Domains {
 		if s.Domains[i].Name == domain {
 			s.Domains[i].Users = append(s.Domains[i].Users, scenarios.User{Name: name, Password: "password"})
@@ -199,6 +199,7 @@ func TestDSNReadBackOverIMAP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second)) // a hung server fails the test instead of stalling it
 	conf := &tls.Config{ServerName: mailbox, RootCAs: n.CA.Pool(), Time: n.Clock.Now}
 	c := imapclient.New(tls.Client(conn, conf), nil)
 	defer c.Close()
@@ -293,10 +294,10 @@ func TestDSNReadBackOverIMAP(t *testing.T) {
 // five simulated days of retries, a delay notice and a bounce, on real
 // servers.
 func BenchmarkGiveUpAfterFiveDays(b *testing.B) {
-	s := loadBuiltin(b, "give-up-after-retries")
+	s := failureScenario(b, "give-up-after-retries")
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		r := runScenario(b, s)
+		r := runFailure(b, s)
 		if !r.Passed() {
 			b.Fatalf("give-up-after-retries failed: %+v", r.Failed())
 		}

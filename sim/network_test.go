@@ -188,6 +188,7 @@ func dialSMTP(t *testing.T, n *Network, host string, svc topology.Service) *smtp
 	if err != nil {
 		t.Fatal(err)
 	}
+	conn.SetDeadline(time.Now().Add(20 * time.Second)) // fail, never hang
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		t.Fatal(err)
@@ -288,11 +289,13 @@ func TestSubmissionNeedsAuthAndRightPassword(t *testing.T) {
 
 func TestImplicitTLSOn465(t *testing.T) {
 	n := startBuiltin(t, "cross-domain")
-	conn, err := tls.Dial("tcp", hostAddr(t, n, "mail.example.test", topology.Submissions),
+	d := &net.Dialer{Timeout: 10 * time.Second, Deadline: time.Now().Add(20 * time.Second)}
+	conn, err := tls.DialWithDialer(d, "tcp", hostAddr(t, n, "mail.example.test", topology.Submissions),
 		&tls.Config{ServerName: "mail.example.test", RootCAs: n.CA.Pool(), Time: n.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	c, err := smtp.NewClient(conn, "mail.example.test")
 	if err != nil {
 		t.Fatal(err)

@@ -192,18 +192,23 @@ func (t *tracker) outcomes() []event.MessageOutcome {
 		m := t.messages[id]
 		o := event.MessageOutcome{Msg: id, From: m.from, Subject: m.subject, Steps: append([]int(nil), m.steps...),
 			Mailboxes: append([]string(nil), m.mailboxes...), Error: m.lastError}
-		delivered, state := 0, ""
+		delivered, counted, state := 0, 0, ""
 		for _, r := range m.rcptOrder {
 			o.To = append(o.To, r)
 			switch st := m.rcpts[r]; {
-			case st == stateDelivered || st == stateExpanded: // an alias's members are listed on their own
+			case st == stateExpanded: // an alias: its members are listed on their own
+			case st == stateDelivered:
 				delivered++
-			case state == "":
-				state = st
+				counted++
+			default:
+				counted++
+				if state == "" {
+					state = st
+				}
 			}
 		}
 		switch {
-		case delivered == len(m.rcptOrder):
+		case delivered == counted:
 			o.State = stateDelivered
 		case delivered > 0:
 			o.State = "partly delivered, " + state

@@ -74,19 +74,22 @@ var (
 )
 
 // RunPrefix returns a fresh /24 for one `mailflow run`, so scenarios running
-// side by side in one process keep apart: 127.64.0.0/24, 127.64.1.0/24, ...
+// side by side in one process keep apart: 127.100.100.0/24,
+// 127.100.101.0/24, ...
 func RunPrefix() netip.Prefix {
 	runPlanMu.Lock()
 	defer runPlanMu.Unlock()
 	n := runPlanNext
 	runPlanNext++
-	return netip.PrefixFrom(netip.AddrFrom4([4]byte{127, byte(64 + n/256%128), byte(n % 256), 0}), 24)
+	// Three-digit octets (127.1xx.1xx.0): the addresses in Received: headers,
+	// and so the message sizes in a trace, are as long for every run.
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{127, byte(100 + n/100%100), byte(100 + n%100), 0}), 24)
 }
 
 // LoopbackRoutable reports whether addresses of 127.0.0.0/8 besides
 // 127.0.0.1 can be bound here (true on Linux, false on macOS by default).
 func LoopbackRoutable() bool {
-	l, err := net.Listen("tcp", "127.64.255.254:0")
+	l, err := net.Listen("tcp", "127.100.255.254:0")
 	if err != nil {
 		return false
 	}

@@ -165,7 +165,15 @@ func Build(s *scenarios.Scenario, plan *Plan) (*Network, error) {
 		}
 		hosts := sd.Hosts
 		if len(hosts) == 0 {
-			hosts = []scenarios.Host{{Name: "mail." + d.Name, MX: 10}}
+			// The default host is the domain's MX unless the zone lists its
+			// own MX records (a null MX, say: RFC 7505).
+			mx := 10
+			for _, r := range sd.DNS {
+				if strings.EqualFold(r.Type, "MX") && (r.Name == "" || r.Name == "@" || strings.EqualFold(strings.TrimSuffix(r.Name, "."), d.Name)) {
+					mx = 0
+				}
+			}
+			hosts = []scenarios.Host{{Name: "mail." + d.Name, MX: mx}}
 		}
 		for i, sh := range hosts {
 			h := &Host{Name: strings.ToLower(sh.Name), Domain: d, MX: sh.MX, Mailboxes: i == 0}

@@ -94,6 +94,9 @@ type Event struct {
 	UID uint32 `json:"uid,omitempty"`
 	// Messages lists the message ids a fetch read.
 	Messages []string `json:"messages,omitempty"`
+	// Attempt counts delivery attempts; Next is when the next one is due.
+	Attempt int        `json:"attempt,omitempty"`
+	Next    *time.Time `json:"next,omitempty"`
 	// State of a message in an outcome event: delivered, queued, bounced, rejected.
 	State string `json:"state,omitempty"`
 	// Passed and Detail belong to expectation results.

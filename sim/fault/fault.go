@@ -99,7 +99,7 @@ func (in *Injector) SMTPAt(host, stage string, port int, rcpt string) *SMTP {
 		switch {
 		case f.Reply != nil:
 			out.Reply = toReply(f.Reply)
-		case f.Effect == "":
+		case f.Effect == "" && stage != "data_disconnect": // a dropped connection answers nothing
 			out.Reply = defaultReply(stage)
 		}
 		return out

@@ -83,16 +83,20 @@ func (q *Queue) deliverDomain(e *Entry, domain string, rcpts []string) map[strin
 		return out
 	}
 	var targets []mxTarget
+	own := q.cfg.Host.Domain
+	ownDomain := own != nil && domain == own.Name && own.MailboxHost != nil
 	switch {
+	case ownDomain && own.MailboxHost == q.cfg.Host:
+		// Mail for the mailboxes this host keeps (a bounce to a local
+		// sender) stays here: not through a smarthost, nor the MX list,
+		// which would name this host (RFC 5321 §5.1).
+		targets = []mxTarget{{name: q.cfg.Host.Name}}
 	case q.cfg.Policy.RelayTo != "":
 		targets = []mxTarget{{name: q.cfg.Policy.RelayTo}}
 	case e.NextHop != "":
 		targets = []mxTarget{{name: e.NextHop}}
-	case q.cfg.Host.Domain != nil && domain == q.cfg.Host.Domain.Name && q.cfg.Host.Domain.MailboxHost != nil:
-		// Mail for the host's own domain (a bounce to a local sender) goes
-		// to the domain's mailbox host, not through the MX list, which
-		// would name this host and be dropped as a loop (RFC 5321 §5.1).
-		targets = []mxTarget{{name: q.cfg.Host.Domain.MailboxHost.Name}}
+	case ownDomain:
+		targets = []mxTarget{{name: own.MailboxHost.Name}}
 	default:
 		var derr *deliveryError
 		if targets, derr = q.lookupMX(e.Msg, domain); derr != nil {
@@ -186,6 +190,11 @@ func (q *Queue) lookupMX(msg, domain string) ([]mxTarget, *deliveryError) {
 	case dns.RcodeNameError: // RFC 3463 §3.2: 5.1.2 bad destination system address
 		return nil, &deliveryError{permanent: true, enhanced: "5.1.2",
 			text: fmt.Sprintf("domain %s does not exist (NXDOMAIN)", domain)}
+	case dns.RcodeRefused:
+		// The simulated DNS serves the whole simulated internet: a name it
+		// refuses is in no zone of it, as a mistyped domain would be.
+		return nil, &deliveryError{permanent: true, enhanced: "5.1.2",
+			text: fmt.Sprintf("domain %s is in no zone of this internet (REFUSED)", domain)}
 	default:
 		return nil, &deliveryError{enhanced: "4.4.3",
 			text: fmt.Sprintf("DNS answered %s for the MX of %s", dns.RcodeToString[r.Rcode], domain)}
@@ -340,7 +349,7 @@ func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap ne
 			te.Error = "certificate not verified: " + why
 			if pol.TLS == "required" {
 				q.publish(te)
-				c.Close()
+				c.Quit() // RFC 3207 §4.1: a client that will not go on says QUIT
 				return nil, q.tlsFailure(mxName, "5", fmt.Sprintf("certificate of %s not trusted: %s", mxName, why))
 			}
 		}
@@ -415,10 +424,13 @@ func (q *Queue) login(c *smtp.Client, e *Entry, mxName string) *deliveryError {
 			Enhanced: "2.7.0"})
 		return nil
 	}
-	d := &deliveryError{enhanced: "4.7.8", text: fmt.Sprintf("the smarthost %s refused the login of %s: %v", mxName, a.Username, err)}
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
-		d.code, d.text = se.Code, fmt.Sprintf("%s (login %s at smarthost %s)", se.Message, a.Username, mxName)
+		q.publish(event.Event{Kind: event.SMTPReply, Step: 5, Msg: e.Msg, Peer: mxName, Stage: "auth",
+			Code: se.Code, Enhanced: fmt.Sprintf("%d.%d.%d", se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2]),
+			Error: se.Message, User: a.Username})
 	}
-	return d
+	// Kept temporary (4.7.8) on purpose: the message waits while the
+	// operator fixes the password; the server's reply is quoted as it came.
+	return &deliveryError{enhanced: "4.7.8", text: fmt.Sprintf("the smarthost %s refused the login of %s: %v", mxName, a.Username, err)}
 }

@@ -290,9 +290,10 @@ func (q *Queue) afterAttempt(e *Entry) {
 	if deadline := e.Arrived.Add(q.cfg.Policy.GiveUp); e.NextTry.After(deadline) {
 		e.NextTry = deadline // one last try when the time is up
 	}
+	next := e.NextTry
 	q.publish(event.Event{Kind: event.QueueRetry, Msg: e.Msg, To: pendingOf(e), State: "queued",
-		Detail: fmt.Sprintf("attempt %d failed; next attempt at %s (in %s)", e.Attempts,
-			e.NextTry.Format("Mon 15:04"), humanDuration(e.NextTry.Sub(now)))})
+		Attempt: e.Attempts, Next: &next, Detail: fmt.Sprintf("attempt %d failed; next attempt at %s (in %s)",
+			e.Attempts, e.NextTry.Format("Mon 15:04"), humanDuration(e.NextTry.Sub(now)))})
 	q.cfg.Schedule(e.NextTry, func() { q.attempt(e) })
 }
 

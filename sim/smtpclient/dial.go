@@ -49,7 +49,15 @@ func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
 	}
 	var conn net.Conn = raw
 	if o.TLS == Implicit {
-		tc := tls.Client(raw, o.Config)
+		// The recorder goes under TLS (for the direction) and go-smtp gets
+		// the *tls.Conn itself, which is how it knows the connection is
+		// encrypted.
+		under := raw
+		if o.Record != nil {
+			o.Record.Encrypted()
+			under = o.Record.Wrap(raw)
+		}
+		tc := tls.Client(under, o.Config)
 		hctx, cancel := context.WithTimeout(ctx, o.Timeout)
 		err := tc.HandshakeContext(hctx)
 		cancel()
@@ -59,7 +67,7 @@ func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
 		}
 		conn = tc
 	}
-	if o.Record != nil {
+	if o.Record != nil && o.TLS != Implicit {
 		conn = o.Record.Wrap(conn)
 	}
 	var c *smtp.Client

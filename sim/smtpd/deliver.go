@@ -60,12 +60,18 @@ func (ss *session) accept(raw []byte) error {
 			remote = append(remote, rcpt)
 		}
 	}
-	if submission {
+	// Step 3 is the sending side's decision; a relay that passes mail on
+	// repeats it (and steps 4 and 5).
+	if submission || len(remote) > 0 {
 		if len(locals) > 0 {
 			ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: locals, Route: "local"})
 		}
 		if len(remote) > 0 {
-			ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: remote, Route: "relay"})
+			e := event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: remote, Route: "relay"}
+			if ss.relayWhy != "" {
+				e.Detail = "relaying allowed: " + ss.relayWhy
+			}
+			ss.publish(e)
 		}
 	}
 	if len(remote) > 0 && cfg.Enqueue != nil {
@@ -153,7 +159,9 @@ func (ss *session) store(msg, rcpt string, u *topology.User, raw []byte, m local
 			Detail: "deleted by " + u.Address + "'s " + dec.Filter})
 		return dec.Forward, nil
 	}
-	uid, err := cfg.Store.Deliver(u.Address, dec.Folder, raw, cfg.Now(), dec.Flags...)
+	// RFC 5321 §4.4: the final delivery records the envelope sender.
+	filed := append([]byte(fmt.Sprintf("Return-Path: <%s>\r\n", ss.from)), raw...)
+	uid, err := cfg.Store.Deliver(u.Address, dec.Folder, filed, cfg.Now(), dec.Flags...)
 	if err != nil {
 		cfg.Logger.Error("deliver", "conn", ss.id, "rcpt", rcpt, "err", err)
 		return nil, ss.reject(6, "data", errLocalError, rcpt)

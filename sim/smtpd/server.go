@@ -156,7 +156,9 @@ func (s *Server) Serve(l net.Listener, svc topology.Service) error {
 	srv.ReadTimeout = s.cfg.ReadTimeout
 	srv.WriteTimeout = s.cfg.WriteTimeout
 	srv.MaxMessageBytes = s.cfg.MaxMessageBytes
-	srv.MaxRecipients = s.cfg.MaxRecipients
+	// The session counts recipients itself (452 4.5.3, RFC 5321 §4.5.3.1.10)
+	// so that the refusal shows as an event.
+	srv.MaxRecipients = 0
 	srv.EnableDSN = true
 	srv.ErrorLog = log.New(slogWriter{s.cfg.Logger}, "", 0)
 	s.mu.Lock()

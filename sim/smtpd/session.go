@@ -27,6 +27,7 @@ type session struct {
 	peerAddr netip.Addr
 	peerHost *topology.Host // the simulated host connecting, nil for a client
 	user     string         // authenticated address
+	relayWhy string         // why a client that did not log in may relay
 	authFail int
 
 	from   string
@@ -143,7 +144,9 @@ func (as authSession) Auth(mech string) (sasl.Server, error) {
 			return errBadCredentials
 		}
 		ss.user = addr
-		ss.publish(event.Event{Kind: event.SMTPAuth, Step: ss.stepHere(1), User: addr, Code: 235, Enhanced: "2.7.0"})
+		if !ss.fromServer() { // a relaying server tells of its own login
+			ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: addr, Code: 235, Enhanced: "2.7.0"})
+		}
 		return nil
 	}
 	switch mech {
@@ -239,8 +242,7 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	} else if ok, why := ss.mayRelay(); !ok {
 		return ss.reject(3, "rcpt", errRelayDenied, to)
 	} else if ss.user == "" {
-		ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, To: []string{to}, Route: "relay",
-			Detail: "relaying allowed: " + why})
+		ss.relayWhy = why
 	}
 	ss.rcpts = append(ss.rcpts, to)
 	if opts != nil {

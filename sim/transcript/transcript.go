@@ -124,6 +124,16 @@ func (r *Recorder) feedLocked(out bool, p []byte) {
 	}
 }
 
+// Encrypted tells the recorder that the connection it wraps carries TLS
+// from the first byte (port 465): the wire is ciphertext, and the plain
+// text comes from the debug writer.
+func (r *Recorder) Encrypted() {
+	r.mu.Lock()
+	r.tls = true
+	r.lines = append(r.lines, "   (TLS from the first byte: implicit TLS, RFC 8314)")
+	r.mu.Unlock()
+}
+
 // Note adds a line of commentary, such as "(TLS handshake: TLS 1.3)".
 func (r *Recorder) Note(format string, args ...any) {
 	r.mu.Lock()

@@ -3,6 +3,7 @@ package narrate
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -34,7 +35,9 @@ func answerText(e event.Event, none, pref string) string {
 	for _, a := range e.Answer {
 		f := strings.Fields(a)
 		// "school.test. 300 IN MX 10 mail.school.test." → "mail.school.test (preference 10)"
-		if len(f) >= 6 && f[3] == "MX" {
+		if len(f) >= 6 && f[3] == "MX" && f[5] == "." {
+			parts = append(parts, ". (null MX: the domain takes no mail)")
+		} else if len(f) >= 6 && f[3] == "MX" {
 			parts = append(parts, fmt.Sprintf("%s (%s %s)", strings.TrimSuffix(f[5], "."), pref, f[4]))
 		} else if len(f) >= 5 {
 			parts = append(parts, strings.Join(f[4:], " "))
@@ -56,6 +59,9 @@ var english = &phrasebook{
 			return fmt.Sprintf("%s connects to %s on port %d (%s)", e.Host, e.Peer, e.Port, e.Service)
 		},
 		event.SMTPTLS: func(e event.Event) string {
+			if e.TLS == "none" {
+				return fmt.Sprintf("%s → %s: no encryption: %s", e.Host, e.Peer, e.Error)
+			}
 			if e.Error != "" {
 				return fmt.Sprintf("%s ↔ %s: connection encrypted (%s) but %s", e.Host, e.Peer, e.TLS, e.Error)
 			}
@@ -75,10 +81,23 @@ var english = &phrasebook{
 			return s + ") — 250 OK"
 		},
 		event.RouteDecision: func(e event.Event) string {
-			if e.Route == "local" {
+			switch e.Route {
+			case "local":
 				return fmt.Sprintf("%s: %s is in its own domain → local delivery, no DNS needed", e.Host, list(e.To))
+			case "alias":
+				return fmt.Sprintf("%s expands the alias %s", e.Host, e.Detail)
+			case "forward":
+				return fmt.Sprintf("%s forwards to %s; %s", e.Host, list(e.To), e.Detail)
+			case "srs":
+				return fmt.Sprintf("%s: %s", e.Host, e.Detail)
+			case "spam":
+				return fmt.Sprintf("%s: %s", e.Host, e.Detail)
 			}
-			return fmt.Sprintf("%s: %s is in another domain → relay it (queue for delivery)", e.Host, list(e.To))
+			s := fmt.Sprintf("%s: %s is in another domain → relay it (queue for delivery)", e.Host, list(e.To))
+			if e.Detail != "" {
+				s += "; " + e.Detail
+			}
+			return s
 		},
 		event.DNSQuery: func(e event.Event) string {
 			return fmt.Sprintf("%s asks DNS for the %s record of %s", e.Host, e.QType, qname(e))
@@ -99,7 +118,14 @@ var english = &phrasebook{
 			if e.Stage == "client" {
 				return fmt.Sprintf("%s gets %s from %s; the message for %s is not sent", e.Host, reply(e), e.Peer, list(e.To))
 			}
-			return fmt.Sprintf("%s refuses %s at %s: %s", e.Host, list(e.To), strings.ToUpper(e.Stage), reply(e))
+			if e.Stage == "auth" && e.Peer != "" {
+				return fmt.Sprintf("%s refuses the login of %s: %s", e.Peer, e.User, reply(e))
+			}
+			who := list(e.To)
+			if who == "" {
+				who = "the message"
+			}
+			return fmt.Sprintf("%s refuses %s at %s: %s", e.Host, who, strings.ToUpper(e.Stage), reply(e))
 		},
 		event.QueueDeferred: func(e event.Event) string {
 			return fmt.Sprintf("%s could not deliver to %s yet (%s); the message stays in the queue", e.Host, list(e.To), e.Error)
@@ -178,6 +204,9 @@ var vietnamese = &phrasebook{
 			return fmt.Sprintf("%s kết nối tới máy chủ SMTP %s qua cổng %d (%s)", vh(e.Host), e.Peer, e.Port, e.Service)
 		},
 		event.SMTPTLS: func(e event.Event) string {
+			if e.TLS == "none" {
+				return fmt.Sprintf("%s → %s: không mã hoá: %s", vh(e.Host), e.Peer, e.Error)
+			}
 			if e.Error != "" {
 				return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá (%s) nhưng chứng chỉ không hợp lệ: %s", vh(e.Host), e.Peer, e.TLS, e.Error)
 			}
@@ -197,8 +226,15 @@ var vietnamese = &phrasebook{
 			return s + ") — 250 OK"
 		},
 		event.RouteDecision: func(e event.Event) string {
-			if e.Route == "local" {
+			switch e.Route {
+			case "local":
 				return fmt.Sprintf("%s: %s cùng tên miền → giao nội bộ, không cần hỏi DNS", e.Host, list(e.To))
+			case "alias":
+				return fmt.Sprintf("%s mở rộng bí danh (alias) %s", e.Host, e.Detail)
+			case "forward":
+				return fmt.Sprintf("%s chuyển tiếp thư tới %s; %s", e.Host, list(e.To), e.Detail)
+			case "srs", "spam":
+				return fmt.Sprintf("%s: %s", e.Host, e.Detail)
 			}
 			return fmt.Sprintf("%s: %s khác tên miền → chuyển tiếp (email relay), đưa vào hàng đợi", e.Host, list(e.To))
 		},
@@ -252,7 +288,11 @@ var vietnamese = &phrasebook{
 		},
 		event.Summary: func(e event.Event) string { return fmt.Sprintf("Tổng kết: %d thư", len(e.Outcomes)) },
 		event.QueueRetry: func(e event.Event) string {
-			return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi và sẽ thử lại: %s", e.Host, list(e.To), e.Detail)
+			if e.Next != nil {
+				return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi: lần thử %d thất bại, sẽ thử lại lúc %s (sau %s)",
+					e.Host, list(e.To), e.Attempt, e.Next.Format("15:04 02/01"), e.Next.Sub(e.Time).Round(time.Minute))
+			}
+			return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi và sẽ thử lại", e.Host, list(e.To))
 		},
 		event.DSNSent: func(e event.Event) string {
 			if e.State == "delayed" {

@@ -81,7 +81,7 @@ func (a *App) runeKey(ev *tcell.EventKey) *tcell.EventKey {
 	case ']':
 		a.moveConn(+1)
 	case 'w':
-		a.openText("why", RenderWhy(a.lang, a.whyStep(), a.th), narrate.WhyQuestion(a.lang, a.whyStep()))
+		a.openText("why", RenderWhy(a.lang, a.whyStep(), a.th), WhyTitle(a.lang, a.whyStep()))
 	case '?':
 		a.openText("help", RenderHelp(a.lang), wordsFor(a.lang).keysTitle)
 	case 'g':

@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -98,7 +100,7 @@ func TestReplayKeys(t *testing.T) {
 	s.waitFor(t, "help closed", func(txt string) bool { return !strings.Contains(txt, "replays the view") })
 
 	s.rune('w') // why the step about to start happens
-	s.waitText(t, "Why does the mail client connect to its own server")
+	s.waitText(t, "Step 1 · client connects to its SMTP server ═", "Why does the mail client connect to its own server")
 	s.rune('w')
 	s.waitFor(t, "why closed", func(txt string) bool { return !strings.Contains(txt, "Why does") })
 
@@ -261,4 +263,26 @@ func innerRows(g [][]rune, x, y int) int {
 		}
 	}
 	return n
+}
+
+// A replay can start anywhere (--at) and ends when its context does.
+func TestReplayAtAndCancel(t *testing.T) {
+	s := newTestScreen(80, 24)
+	if err := s.Init(); err != nil {
+		t.Fatal(err)
+	}
+	app := NewApp(Options{Lang: narrate.English, Title: "cross-domain", Screen: s, At: 12})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Replay(ctx, loadTrace(t, "cross-domain.jsonl")) }()
+	s.waitText(t, "event 12/21", "▶4 DNS MX")
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("replay: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the replay did not end with its context")
+	}
 }

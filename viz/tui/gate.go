@@ -19,14 +19,17 @@ import (
 // class looks at a paused screen.
 type Gate struct {
 	mu       sync.Mutex
-	step     map[string]int // message → the step it was last let into
+	step     progress // where each message is
 	queue    []*waiter
 	playing  bool
 	interval time.Duration
 	last     time.Time // when the last step went through
 	closed   bool
-	changed  chan struct{} // closed and replaced on every change
-	notify   func()
+	// credits are steps let through before they arrived: a key pressed
+	// while the world was between two steps is not lost.
+	credits int
+	changed chan struct{} // closed and replaced on every change
+	notify  func()
 }
 
 type waiter struct {
@@ -38,7 +41,7 @@ type waiter struct {
 // pause at all). notify, when not nil, is called (and must not block)
 // whenever a step starts or stops waiting, so a view can redraw.
 func NewGate(playing bool, interval time.Duration, notify func()) *Gate {
-	return &Gate{step: map[string]int{}, playing: playing, interval: interval,
+	return &Gate{step: progress{}, playing: playing, interval: interval,
 		changed: make(chan struct{}), notify: notify}
 }
 
@@ -46,16 +49,20 @@ func NewGate(playing bool, interval time.Duration, notify func()) *Gate {
 func (g *Gate) Hold(e event.Event) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.closed || !StartsStep(g.step[e.Msg], e) {
+	if g.closed || !g.step.starts(e) {
 		return
 	}
-	g.step[e.Msg] = e.Step
 	w := &waiter{e: e}
 	g.queue = append(g.queue, w)
 	g.changedLocked()
 	for !w.released && !g.closed {
 		var timer *time.Timer
 		var due <-chan time.Time
+		if g.credits > 0 && g.queue[0] == w {
+			g.credits--
+			g.releaseLocked()
+			continue
+		}
 		if g.playing && g.queue[0] == w {
 			wait := g.interval - time.Since(g.last)
 			if wait <= 0 {
@@ -78,12 +85,17 @@ func (g *Gate) Hold(e event.Event) {
 	}
 }
 
+// maxCredits bounds how many steps a burst of key presses can let through
+// ahead of time.
+const maxCredits = 20
+
 // Step lets the first waiting step through; it reports whether one was
-// waiting.
+// waiting. When none is, the next step to arrive goes through at once.
 func (g *Gate) Step() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if len(g.queue) == 0 {
+		g.credits = min(g.credits+1, maxCredits)
 		return false
 	}
 	g.releaseLocked()
@@ -96,6 +108,7 @@ func (g *Gate) SetPlaying(playing bool, interval time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.playing, g.interval = playing, interval
+	g.credits = 0 // a new pace forgets keys pressed ahead
 	g.changedLocked()
 }
 

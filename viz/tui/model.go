@@ -70,13 +70,15 @@ type Model struct {
 	msgs     map[string]*Message
 	hosts    map[string]*Host
 	openConn map[string]int
+	progress progress
 }
 
 // NewModel returns an empty model whose topology starts with hosts (copied):
 // a live run knows its hosts before any event, a replay learns them from the
 // events.
 func NewModel(hosts []Host) *Model {
-	m := &Model{msgs: map[string]*Message{}, hosts: map[string]*Host{}, openConn: map[string]int{}}
+	m := &Model{msgs: map[string]*Message{}, hosts: map[string]*Host{}, openConn: map[string]int{},
+		progress: progress{}}
 	for _, h := range hosts {
 		h := h
 		h.Services = append([]Service(nil), h.Services...)
@@ -152,31 +154,40 @@ func (m *Model) applyMessage(e event.Event) {
 	if msg.Subject == "" {
 		msg.Subject = e.Subject
 	}
-	if e.Step >= 1 && e.Step <= 6 {
-		if StartsStep(msg.Current, e) {
-			if msg.Current > 0 && msg.Steps[msg.Current] == StepCurrent {
-				msg.Steps[msg.Current] = StepDone
-			}
-			if e.Step < msg.Current { // a retry: what waited in the queue moves again
-				for k, st := range msg.rcpts {
-					if st == StateQueued {
-						msg.rcpts[k] = StateInFlight
-					}
+	if m.progress.starts(e) {
+		if e.Step <= msg.Current { // a retry: what waited in the queue moves again
+			for k, st := range msg.rcpts {
+				if st == StateQueued {
+					msg.rcpts[k] = StateInFlight
 				}
-				msg.Until = ""
 			}
-			msg.Current = e.Step
-			if msg.Steps[e.Step] != StepFailed {
-				msg.Steps[e.Step] = StepCurrent
+			msg.Until = ""
+		}
+		// The steps before this one that were under way are finished.
+		for s := 1; s < e.Step; s++ {
+			if msg.Steps[s] == StepCurrent || msg.Steps[s] == StepWaiting {
+				msg.Steps[s] = StepDone
 			}
 		}
-		switch {
-		case failed(e) && (e.Step >= msg.Current || msg.Steps[msg.Current] != StepFailed):
-			// A failure marks its step, unless a later step already failed
-			// and this is the sending side giving up on it.
-			msg.Steps[e.Step] = StepFailed
-		case deferred(e):
-			msg.Steps[e.Step] = StepWaiting
+		if msg.Current > e.Step && msg.Steps[msg.Current] == StepCurrent {
+			msg.Steps[msg.Current] = StepDone
+		}
+		msg.Current = e.Step
+		if msg.Steps[e.Step] != StepFailed {
+			msg.Steps[e.Step] = StepCurrent
+		}
+	}
+	if e.Step >= 1 && e.Step <= 6 && (failed(e) || deferred(e)) {
+		// A failure or a wait marks its step, unless the step the message
+		// is in already shows one and this is the sending side's account
+		// of it (the queue reports at step 5 what DNS did at step 4).
+		cur := msg.Steps[msg.Current]
+		if e.Step == msg.Current || msg.Current == 0 || (cur != StepFailed && cur != StepWaiting) {
+			if failed(e) {
+				msg.Steps[e.Step] = StepFailed
+			} else if msg.Steps[e.Step] != StepFailed {
+				msg.Steps[e.Step] = StepWaiting
+			}
 		}
 	}
 	rcpts := e.To

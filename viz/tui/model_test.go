@@ -30,7 +30,8 @@ func TestStartsStep(t *testing.T) {
 		{"a retry opens step 4 again", 5, ev(event.DNSQuery, 4), true},
 		{"a relay hop connects again", 5, ev(event.RelayConnect, 5), false},
 		{"a relay hop decides again", 5, ev(event.RouteDecision, 3), true},
-		{"a kind to come that opens", 5, ev("queue.retry", 4), true},
+		{"a kind to come that opens", 6, ev("lmtp.connect", 5), true},
+		{"the queue's account of an attempt", 4, ev(event.QueueDeferred, 5), false},
 	}
 	for _, c := range cases {
 		if got := StartsStep(c.current, c.e); got != c.want {
@@ -163,7 +164,7 @@ func TestHostsAndBadges(t *testing.T) {
 	if school == nil || school.Addr != "127.64.0.11" || school.TLS != "TLS 1.3" || school.Refused != "550 5.1.1" {
 		t.Fatalf("mail.school.test: %+v", school)
 	}
-	text := plain(RenderTopology(m, "en", Theme{NoColor: true}, 40))
+	text := plain(RenderTopology(m, "en", Theme{NoColor: true}, 44))
 	for _, want := range []string{"mail.school.test [TLS 1.3 ✓] [✗550 5.1.1]", "127.64.0.11", "SMTP 25"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("topology lacks %q:\n%s", want, text)
@@ -293,5 +294,50 @@ func TestRetriesAndBounce(t *testing.T) {
 	}
 	if m.hosts["mail.school.test"].FaultHits != 3 {
 		t.Errorf("the fault struck 3 times, the badge says %d", m.hosts["mail.school.test"].FaultHits)
+	}
+}
+
+// Where a failure shows: the step that failed, not the step the queue
+// reports it from; a wait turns into a retry that starts the step again.
+func TestFailuresMarkTheirStep(t *testing.T) {
+	cases := []struct {
+		trace, msg, steps, state string
+		stops                    string
+	}{
+		// DNS says the domain does not exist: step 4 fails, the queue bounces.
+		{"nxdomain.jsonl", "m1", "✓✓✓✗··", StateBounced, "[1 2 3 4]"},
+		// SERVFAIL twice: step 4 is tried three times, then all goes on.
+		{"dns-servfail-retry.jsonl", "m1", "✓✓✓✓✓✓", StateDelivered, "[1 2 3 4 4 4 5 6]"},
+		// Relaying denied to a stranger on port 25: the decision fails.
+		{"open-relay-closed.jsonl", "m1", "✓·✗···", StateRejected, "[1 3]"},
+		{"open-relay-closed.jsonl", "m3", "✓✓✓✓✓✓", StateDelivered, "[1 2 3 4 5 6]"},
+	}
+	for _, c := range cases {
+		evs := loadTrace(t, c.trace)
+		msg := Fold(nil, evs).Message(c.msg)
+		if got := steps(msg); got != c.steps || msg.State != c.state {
+			t.Errorf("%s %s: steps %s state %q, want %s %q", c.trace, c.msg, got, msg.State, c.steps, c.state)
+		}
+		tl := NewTimeline(evs)
+		var stops []int
+		for k := tl.First(); k < tl.Len(); k = tl.Next(k) {
+			if e := tl.At(k); e.Msg == c.msg {
+				stops = append(stops, e.Step)
+			}
+		}
+		if got := fmt.Sprint(stops); got != c.stops {
+			t.Errorf("%s %s: stops before steps %s, want %s", c.trace, c.msg, got, c.stops)
+		}
+	}
+	// While DNS fails, step 4 waits (↻) and the message is queued.
+	evs := loadTrace(t, "dns-servfail-retry.jsonl")
+	for k := range evs {
+		if evs[k].Kind == event.QueueRetry {
+			msg := Fold(nil, evs[:k+1]).Message("m1")
+			if steps(msg) != "✓✓✓↻··" || stateText(msg, "en") != "queued until Mon 09:15" {
+				t.Errorf("after SERVFAIL: steps %s, %q", steps(msg), stateText(msg, "en"))
+			}
+			break
+		}
 	}
 }

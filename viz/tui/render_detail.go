@@ -97,14 +97,22 @@ func RenderHelp(lang narrate.Lang) string {
 	return esc(strings.Join(wordsFor(lang).help, "\n"))
 }
 
-// RenderWhy is the explanation of a step: its name, the question and why.
+// RenderWhy is the explanation of a step: the question a class asks, and
+// why.
 func RenderWhy(lang narrate.Lang, step int, th Theme) string {
 	if step < 1 || step > 6 {
 		step = 1
 	}
-	w := wordsFor(lang)
-	return th.wrap(esc(fmt.Sprintf("%s %d · %s", w.step, step, narrate.StepName(lang, step))), stepColors[step], "b") +
-		"\n\n" + th.wrap(esc(narrate.WhyQuestion(lang, step)), "", "b") + "\n\n" + esc(narrate.Why(lang, step))
+	return th.wrap(esc(narrate.WhyQuestion(lang, step)), stepColors[step], "b") + "\n\n" +
+		esc(narrate.Why(lang, step))
+}
+
+// WhyTitle names the step an explanation is about.
+func WhyTitle(lang narrate.Lang, step int) string {
+	if step < 1 || step > 6 {
+		step = 1
+	}
+	return fmt.Sprintf("%s %d · %s", wordsFor(lang).step, step, narrate.StepName(lang, step))
 }
 
 // RenderDetail shows every field an event carries, its narration and, for

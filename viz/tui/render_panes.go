@@ -77,7 +77,11 @@ func RenderMessages(m *Model, sel string, lang narrate.Lang, th Theme, width int
 		}
 		b.WriteString(`["` + MessageRegion(i) + `"]`)
 		b.WriteString(esc(mark+msg.ID) + " " + th.wrap(esc(stateText(msg, lang)), stateColor(msg.State), "b"))
-		b.WriteString("\n  " + esc(fit(msg.From+" → "+strings.Join(msg.To, ", "), width-2, false)))
+		from := msg.From
+		if from == "" && msg.Subject != "" {
+			from = "<>" // the null sender of a bounce
+		}
+		b.WriteString("\n  " + esc(fit(from+" → "+strings.Join(msg.To, ", "), width-2, false)))
 		var path []string
 		for s := 1; s <= 6; s++ {
 			switch msg.Steps[s] {
@@ -120,13 +124,13 @@ func RenderTopology(m *Model, lang narrate.Lang, th Theme, width int) string {
 			if p := h.port("dns"); p != "" && addr != "" {
 				addr += ":" + p
 			}
-			lines = append(lines, th.wrap("DNS", "", "b")+"  "+esc(addr)+badges(h, w, th))
+			lines = append(lines, headLines(strings.TrimSpace("DNS  "+addr), badges(h, w), th, width)...)
 			continue
 		case RoleClient:
 			lines = append(lines, th.wrap(esc(w.clients), "", "b")+"  "+esc(h.Addr))
 			continue
 		}
-		lines = append(lines, th.wrap(esc(fit(h.Name, width, false)), "", "b")+badges(h, w, th))
+		lines = append(lines, headLines(h.Name, badges(h, w), th, width)...)
 		var about []string
 		if h.Addr != "" {
 			about = append(about, h.Addr)
@@ -179,24 +183,19 @@ func badges(h *Host, w *words) []badge {
 }
 
 // headLines is a host's name with its badges: on the name's line while
-// they fit, then on lines of their own.
-func headLines(name string, bs []badge, th Theme, width int) []string {
-	lines := []string{th.wrap(esc(fit(name, width, false)), "", "b")}
-	used, indent := width(fit(name, width, false)), ""
+// they fit, then on indented lines of their own.
+func headLines(head string, bs []badge, th Theme, cols int) []string {
+	head = fit(head, cols, false)
+	lines := []string{th.wrap(esc(head), "", "b")}
+	used := width(head)
 	for _, b := range bs {
-		if used+1+width(b.text) > width {
-			lines = append(lines, "")
-			indent, used = "  ", 2
-		} else if lines[len(lines)-1] != "" || indent == "" {
-			lines[len(lines)-1] += " "
-			used++
+		if used+1+width(b.text) > cols && used > 2 {
+			lines = append(lines, " ")
+			used = 1
 		}
-		last := &lines[len(lines)-1]
-		if *last == "" {
-			*last = indent
-		}
-		*last += th.wrap(esc(fit(b.text, width-used, false)), b.color, b.attrs)
-		used += width(b.text)
+		t := fit(b.text, cols-used-1, false)
+		lines[len(lines)-1] += " " + th.wrap(esc(t), b.color, b.attrs)
+		used += 1 + width(t)
 	}
 	return lines
 }

@@ -23,20 +23,43 @@ func StartsStep(current int, e event.Event) bool {
 	return e.Step > current || opens(e.Kind)
 }
 
-// closes lists the kinds that report the end of something already shown.
+// closes lists the kinds that report the end of something already shown:
+// a dialogue, the sender's "done", the queue's account of an attempt.
 func closes(k event.Kind) bool {
-	return k == event.SMTPTranscript || k == event.RelayDone
+	switch k {
+	case event.SMTPTranscript, event.RelayDone, event.QueueDeferred, event.QueueFailed, event.QueueRetry,
+		event.DSNSent, event.MessageDropped:
+		return true
+	}
+	return false
+}
+
+// progress follows each message for StartsStep. A deferral puts the
+// message back before any step, so the retry that follows starts one again
+// (and step-through stops before it) even when it repeats the same step.
+type progress map[string]int
+
+// starts reports whether e starts a step, and moves the message on.
+func (p progress) starts(e event.Event) bool {
+	s := StartsStep(p[e.Msg], e)
+	switch {
+	case s:
+		p[e.Msg] = e.Step
+	case e.Msg != "" && deferred(e):
+		p[e.Msg] = 0
+	}
+	return s
 }
 
 // opens lists the kinds that begin a step's work, including kinds that may
-// come later (queue.retry, ...), by their last word.
+// come later (lmtp.connect, ...), by their last word.
 func opens(k event.Kind) bool {
 	switch k {
 	case event.SMTPConnect, event.RelayConnect, event.DNSQuery, event.RouteDecision:
 		return true
 	}
 	s := string(k)
-	return strings.HasSuffix(s, ".connect") || strings.HasSuffix(s, ".query") || strings.HasSuffix(s, ".retry")
+	return strings.HasSuffix(s, ".connect") || strings.HasSuffix(s, ".query")
 }
 
 // StepState is how far a message got with one step.
@@ -59,6 +82,8 @@ func failed(e event.Event) bool {
 		return true
 	case event.SMTPReply, event.SMTPAuth:
 		return e.Code >= 500
+	case event.DNSAnswer:
+		return e.Msg != "" && e.Rcode == "NXDOMAIN" // the domain does not exist
 	}
 	return strings.HasSuffix(string(e.Kind), ".failed") || strings.HasSuffix(string(e.Kind), ".bounced")
 }
@@ -71,6 +96,8 @@ func deferred(e event.Event) bool {
 		return true
 	case event.SMTPReply:
 		return e.Code >= 400 && e.Code < 500
+	case event.DNSAnswer: // SERVFAIL, REFUSED: try again later
+		return e.Msg != "" && e.Rcode != "" && e.Rcode != "NOERROR" && e.Rcode != "NXDOMAIN"
 	}
 	return strings.HasSuffix(string(e.Kind), ".deferred")
 }

@@ -9,12 +9,12 @@ import "github.com/mailflow/mailflow/sim/event"
 type Timeline struct {
 	events []event.Event
 	starts []bool // events[i] starts a step of its message
-	step   map[string]int
+	step   progress
 }
 
 // NewTimeline returns a timeline holding events.
 func NewTimeline(events []event.Event) *Timeline {
-	t := &Timeline{step: map[string]int{}}
+	t := &Timeline{step: progress{}}
 	t.Append(events...)
 	return t
 }
@@ -22,10 +22,7 @@ func NewTimeline(events []event.Event) *Timeline {
 // Append adds events at the end of the history.
 func (t *Timeline) Append(events ...event.Event) {
 	for _, e := range events {
-		s := StartsStep(t.step[e.Msg], e)
-		if s {
-			t.step[e.Msg] = e.Step
-		}
+		s := t.step.starts(e)
 		t.events = append(t.events, e)
 		t.starts = append(t.starts, s)
 	}

@@ -193,8 +193,12 @@ func typeText(e ast.Expr) string {
 			return "integer"
 		case "bool":
 			return "boolean"
+		case "float64":
+			return "number"
 		}
 		return fmt.Sprintf("[%s](#%s)", t.Name, strings.ToLower(t.Name))
+	case *ast.MapType:
+		return "map of " + typeText(t.Key) + " to " + typeText(t.Value)
 	}
 	return "?"
 }
