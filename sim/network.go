@@ -314,6 +314,11 @@ func (n *Network) listen(h *topology.Host, svc topology.Service) (net.Listener, 
 	}
 	n.ports[h.Name][svc] = l.Addr().(*net.TCPAddr).Port
 	n.mu.Unlock()
+	// Views learn the topology from these (a replayed trace too); the port
+	// named is the service's well-known one, the real one is in Port().
+	// Stamped without moving the clock on: setting up takes no simulated time.
+	n.Bus.Publish(event.Event{Kind: event.ServerListen, Host: h.Name, Service: string(svc),
+		Port: topology.StandardPort(svc), Peer: h.Addr.String(), Time: n.Clock.Now()})
 	return l, nil
 }
 

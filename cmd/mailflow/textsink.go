@@ -31,6 +31,8 @@ func (t *textSink) Handle(e event.Event) {
 	switch e.Kind {
 	case event.Summary, event.ExpectResult:
 		return // printed as the outcome block
+	case event.ServerListen:
+		return // the topology is for views; `mailflow up` prints it as a table
 	case event.SMTPTranscript:
 		if !t.transcript {
 			return

@@ -161,6 +161,9 @@ var english = &phrasebook{
 			}
 			return s
 		},
+		event.ServerListen: func(e event.Event) string {
+			return fmt.Sprintf("%s listens on %s for %s (port %d)", e.Host, e.Peer, e.Service, e.Port)
+		},
 		event.QueueRetry: func(e event.Event) string {
 			return fmt.Sprintf("%s keeps the message for %s in its queue: %s", e.Host, list(e.To), e.Detail)
 		},
@@ -287,6 +290,9 @@ var vietnamese = &phrasebook{
 			return "✘ kỳ vọng " + e.Stage + " không đạt: " + e.Detail
 		},
 		event.Summary: func(e event.Event) string { return fmt.Sprintf("Tổng kết: %d thư", len(e.Outcomes)) },
+		event.ServerListen: func(e event.Event) string {
+			return fmt.Sprintf("%s lắng nghe tại %s cho %s (cổng %d)", e.Host, e.Peer, e.Service, e.Port)
+		},
 		event.QueueRetry: func(e event.Event) string {
 			if e.Next != nil {
 				return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi: lần thử %d thất bại, sẽ thử lại lúc %s (sau %s)",
