@@ -23,15 +23,18 @@ test:
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz-short
 
-## fuzz-short: a few seconds of each fuzz target (no panic on hostile input)
-FUZZTIME ?= 8s
+## fuzz-short: a few thousand inputs for each fuzz target (no panic on
+## hostile input). Counted in inputs, not seconds, so that a loaded CI
+## machine runs the same amount of fuzzing and never hits a deadline.
+FUZZTIME ?= 2000x
+FUZZFLAGS = -fuzztime $(FUZZTIME) -fuzzminimizetime 10x
 fuzz-short:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
-	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' -fuzztime $(FUZZTIME) ./sim/pop3d
-	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' -fuzztime $(FUZZTIME) ./sim/dnsd
-	$(GO) test -run '^$$' -fuzz '^FuzzSelectedCommands$$' -fuzztime $(FUZZTIME) ./sim/imapd
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./sim/dsn
-	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(FUZZTIME) ./viz/plot/flow
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' $(FUZZFLAGS) ./scenarios
+	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' $(FUZZFLAGS) ./sim/pop3d
+	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' $(FUZZFLAGS) ./sim/dnsd
+	$(GO) test -run '^$$' -fuzz '^FuzzSelectedCommands$$' $(FUZZFLAGS) ./sim/imapd
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' $(FUZZFLAGS) ./sim/dsn
+	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' $(FUZZFLAGS) ./viz/plot/flow
 
 test-short:
 	$(GO) test -count=1 ./...
