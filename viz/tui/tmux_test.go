@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -37,7 +38,7 @@ func startTmux(t *testing.T, env []string, command ...string) *tmuxSession {
 	s := &tmuxSession{t: t, tmux: tmux, sock: filepath.Join(t.TempDir(), "tmux.sock")}
 	// The shell tells how the program ended, below what it printed last.
 	script := strings.Join(append(append([]string{"env", "LANG=C.UTF-8", "TERM=xterm"}, env...), command...), " ") +
-		`; echo "exit status $?"; sleep 600`
+		`; echo "exit status $?"; sleep 120`
 	s.run("new-session", "-d", "-x", "80", "-y", "24", "-s", "mf", "sh", "-c", script)
 	t.Cleanup(func() { exec.Command(s.tmux, "-S", s.sock, "kill-server").Run() })
 	return s
@@ -45,7 +46,14 @@ func startTmux(t *testing.T, env []string, command ...string) *tmuxSession {
 
 func (s *tmuxSession) run(args ...string) string {
 	s.t.Helper()
-	out, err := exec.Command(s.tmux, append([]string{"-S", s.sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
+	cmd := exec.Command(s.tmux, append([]string{"-S", s.sock, "-f", "/dev/null"}, args...)...)
+	// The server tmux starts may keep the pipes of the command that started
+	// it: do not wait for them once the command itself has ended.
+	cmd.WaitDelay = 2 * time.Second
+	out, err := cmd.CombinedOutput()
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil
+	}
 	if err != nil {
 		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
