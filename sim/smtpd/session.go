@@ -257,10 +257,12 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 
 func (ss *session) Data(r io.Reader) error {
 	if f := ss.srv.fault("data_disconnect", topology.StandardPort(ss.svc), ""); f != nil {
-		// The connection drops in the middle of the message: read a little,
-		// then hang up without a reply. Nothing was accepted.
-		ss.srv.publishFault(f, topology.StandardPort(ss.svc), "connection lost in the middle of DATA")
-		io.CopyN(io.Discard, r, 512)
+		// The connection drops during DATA, before the final reply: the
+		// server takes the content, then hangs up without answering, so
+		// nothing was accepted. (Reading it all first makes the client see
+		// the same end every run: no reply, instead of a reset mid-write.)
+		ss.srv.publishFault(f, topology.StandardPort(ss.svc), "connection lost during DATA, before the reply")
+		io.Copy(io.Discard, r)
 		ss.conn.Close()
 		return errors.New("connection dropped by a fault")
 	}
