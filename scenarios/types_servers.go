@@ -89,7 +89,7 @@ type Fault struct {
 	Host string `yaml:"host,omitempty" json:"host,omitempty"`
 	// Stage of the SMTP dialogue: connect, greeting, ehlo, starttls, auth,
 	// mail, rcpt, data, dot (after the final dot) or data_disconnect (the
-	// connection drops in the middle of DATA).
+	// connection drops during DATA, before the server answers the final dot).
 	Stage string `yaml:"stage,omitempty" json:"stage,omitempty"`
 	// Port limits the fault to one port (25, 587 or 465); default all.
 	Port int `yaml:"port,omitempty" json:"port,omitempty"`

@@ -74,7 +74,7 @@ var fieldDocs = map[string]string{
 	"Fault.Probability":                     "`probability` (0 to 1) that the fault applies, drawn from the run's seeded randomness; default 1.",
 	"Fault.Recipient":                       "`recipient` limits an rcpt fault to one address.",
 	"Fault.Reply":                           "`reply` the server gives at that stage. Defaults by stage, e.g. 554 for greeting, 451 4.3.0 for the others.",
-	"Fault.Stage":                           "`stage` of the SMTP dialogue: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, dot (after the final dot) or data_disconnect (the connection drops in the middle of DATA).",
+	"Fault.Stage":                           "`stage` of the SMTP dialogue: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, dot (after the final dot) or data_disconnect (the connection drops during DATA, before the server answers the final dot).",
 	"Fault.Times":                           "`times` limits the fault to the first N times it applies; 0 means every time.",
 	"Fault.Type":                            "`type` of DNS question affected (MX, A, AAAA, TXT); default all.",
 	"Fetch":                                 "Fetch reads a user's mailbox as a mail client would. POP3 downloads the messages and, unless keep is true, deletes them from the server; IMAP reads them where they are, marking them \\Seen, and deletes them only when keep is false.",
