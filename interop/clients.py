@@ -11,6 +11,8 @@ import smtplib
 import ssl
 import subprocess
 import sys
+
+from common import Checks, run
 import time
 
 ep = json.load(open(sys.argv[1]))
@@ -21,25 +23,7 @@ users = {u["address"]: u for u in ep["users"]}
 alice, bob = users["alice@example.test"], users["bob@school.test"]
 sender, mx = hosts["mail.example.test"], hosts["mail.school.test"]
 ctx = ssl.create_default_context(cafile=ca)
-passed, failed = 0, 0
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok    {name}")
-    except Exception as e:  # report and go on: every client gets its say
-        failed += 1
-        print(f"FAIL  {name}: {e}")
-
-
-def run(*cmd, stdin=None):
-    p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=30)
-    if p.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited {p.returncode}: {p.stderr.strip() or p.stdout.strip()}")
-    return p.stdout
+checks = Checks("interop")
 
 
 def message(subject):
@@ -153,22 +137,21 @@ def poplib_read(stls):
         p.quit()  # no DELE: the messages stay for the next client
 
 
-check("dig MX and A of school.test", dig_mx)
-check("smtplib 587 STARTTLS + AUTH", smtplib_587)
-check("smtplib 465 implicit TLS + AUTH", smtplib_465)
-check("smtplib port 25 relay refused 550 5.7.1", smtplib_relay_refused)
-check("swaks 587 STARTTLS", lambda: swaks(sender["ports"]["submission"], "--tls", "swaks 587"))
-check("swaks 465 TLS on connect", lambda: swaks(sender["ports"]["submissions"], "--tlsc", "swaks 465"))
-check("curl smtp (STARTTLS)", lambda: curl_smtp("smtp", sender["ports"]["submission"], "curl smtp 587"))
-check("curl smtps", lambda: curl_smtp("smtps", sender["ports"]["submissions"], "curl smtps 465"))
-check("imaplib IMAPS", lambda: imaplib_read(False))
-check("imaplib IMAP STARTTLS", lambda: imaplib_read(True))
-check("poplib POP3S", lambda: poplib_read(False))
-check("poplib POP3 STLS", lambda: poplib_read(True))
-check("curl pop3 (STLS)", lambda: curl_read("pop3", mx["ports"]["pop3"], "1"))
-check("curl pop3s", lambda: curl_read("pop3s", mx["ports"]["pop3s"], "1"))
-check("curl imap (STARTTLS)", lambda: curl_read("imap", mx["ports"]["imap"], "INBOX;UID=1"))
-check("curl imaps", lambda: curl_read("imaps", mx["ports"]["imaps"], "INBOX;UID=1"))
+checks.check("dig MX and A of school.test", dig_mx)
+checks.check("smtplib 587 STARTTLS + AUTH", smtplib_587)
+checks.check("smtplib 465 implicit TLS + AUTH", smtplib_465)
+checks.check("smtplib port 25 relay refused 550 5.7.1", smtplib_relay_refused)
+checks.check("swaks 587 STARTTLS", lambda: swaks(sender["ports"]["submission"], "--tls", "swaks 587"))
+checks.check("swaks 465 TLS on connect", lambda: swaks(sender["ports"]["submissions"], "--tlsc", "swaks 465"))
+checks.check("curl smtp (STARTTLS)", lambda: curl_smtp("smtp", sender["ports"]["submission"], "curl smtp 587"))
+checks.check("curl smtps", lambda: curl_smtp("smtps", sender["ports"]["submissions"], "curl smtps 465"))
+checks.check("imaplib IMAPS", lambda: imaplib_read(False))
+checks.check("imaplib IMAP STARTTLS", lambda: imaplib_read(True))
+checks.check("poplib POP3S", lambda: poplib_read(False))
+checks.check("poplib POP3 STLS", lambda: poplib_read(True))
+checks.check("curl pop3 (STLS)", lambda: curl_read("pop3", mx["ports"]["pop3"], "1"))
+checks.check("curl pop3s", lambda: curl_read("pop3s", mx["ports"]["pop3s"], "1"))
+checks.check("curl imap (STARTTLS)", lambda: curl_read("imap", mx["ports"]["imap"], "INBOX;UID=1"))
+checks.check("curl imaps", lambda: curl_read("imaps", mx["ports"]["imaps"], "INBOX;UID=1"))
 
-print(f"interop: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.finish()

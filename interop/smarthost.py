@@ -15,6 +15,8 @@ import smtplib
 import ssl
 import subprocess
 import sys
+
+from common import Checks, run
 import time
 
 ep = json.load(open(sys.argv[1]))
@@ -26,25 +28,7 @@ account = users["example@relay.test"]  # the relay account of example.test
 bob = users["bob@school.test"]  # a user of another domain than the relay's
 mx = hosts[bob["host"]]
 ctx = ssl.create_default_context(cafile=ca)
-passed, failed = 0, 0
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok    {name}")
-    except Exception as e:  # report and go on: every client gets its say
-        failed += 1
-        print(f"FAIL  {name}: {e}")
-
-
-def run(*cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-    if p.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited {p.returncode}: {p.stderr.strip() or p.stdout.strip()}")
-    return p.stdout
+checks = Checks("smarthost")
 
 
 def message(subject):
@@ -110,14 +94,13 @@ def wrong_password_refused():
             raise AssertionError("a wrong password was accepted")
 
 
-check("smtplib 587 STARTTLS + AUTH through the smarthost", smtplib_587)
-check("smtplib 465 implicit TLS + AUTH through the smarthost", smtplib_465)
-check("swaks 587 STARTTLS through the smarthost",
+checks.check("smtplib 587 STARTTLS + AUTH through the smarthost", smtplib_587)
+checks.check("smtplib 465 implicit TLS + AUTH through the smarthost", smtplib_465)
+checks.check("swaks 587 STARTTLS through the smarthost",
       lambda: swaks(relay["ports"]["submission"], "--tls", "smarthost swaks 587"))
-check("swaks 465 TLS on connect through the smarthost",
+checks.check("swaks 465 TLS on connect through the smarthost",
       lambda: swaks(relay["ports"]["submissions"], "--tlsc", "smarthost swaks 465"))
-check("smarthost port 25 without AUTH refuses relaying 550 5.7.1", no_auth_refused)
-check("smarthost wrong password 535 5.7.8", wrong_password_refused)
+checks.check("smarthost port 25 without AUTH refuses relaying 550 5.7.1", no_auth_refused)
+checks.check("smarthost wrong password 535 5.7.8", wrong_password_refused)
 
-print(f"smarthost: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.finish()
