@@ -48,7 +48,7 @@ interop: build
 interop-deps:
 	@missing=""; for t in dig:bind9-dnsutils swaks:swaks curl:curl python3:python3 chromium:chromium tmux:tmux; do \
 		command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
-	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 ## bench: the benchmarks recorded in docs/performance.md
 bench:
