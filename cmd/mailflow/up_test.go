@@ -49,17 +49,18 @@ func startUp(t *testing.T, scenario string) (endpoints, *syncBuffer, string) {
 	o := upOptions{endpointsJSON: epFile, caOut: filepath.Join(dir, "ca.pem"), quiet: true,
 		prefix: netip.MustParsePrefix("127.26.0.0/24"), ready: func(endpoints, string) { close(ready) }}
 	go func() { done <- upScenario(ctx, out, scenario, o) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("up ended early: %v\n%s", err, out.String())
+	}
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("up: %v", err)
 		}
 	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("up ended early: %v\n%s", err, out.String())
-	}
 	raw, err := os.ReadFile(epFile)
 	if err != nil {
 		t.Fatal(err)

@@ -327,7 +327,7 @@ func humanDuration(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour:
 		return fmt.Sprintf("%.1f days", d.Hours()/24)
-	case d >= time.Hour:
+	case d >= time.Minute: // "2h12m", "15m": whole minutes, no "0s"
 		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 	}
 	return d.Round(time.Second).String()
