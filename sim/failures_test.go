@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -30,31 +29,10 @@ var failureBuiltins = []string{
 	"tls-unknown-ca-required", "disconnect-mid-data", "mail-loop", "bounce-of-bounce-suppressed",
 }
 
-// runScenario runs a scenario end to end as `mailflow test` does.
-func runFailure(t testing.TB, s *scenarios.Scenario) *Report {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	r, err := Run(ctx, s, Options{})
-	if err != nil {
-		t.Fatalf("%s: %v", s.Name, err)
-	}
-	return r
-}
-
-func failureScenario(t testing.TB, name string) *scenarios.Scenario {
-	t.Helper()
-	s, err := scenarios.Load(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestFailureBuiltinsPass(t *testing.T) {
 	for _, name := range failureBuiltins {
 		t.Run(name, func(t *testing.T) {
-			r := runFailure(t, failureScenario(t, name))
+			r := runToEnd(t, loadBuiltin(t, name))
 			if r.PlayErr != nil {
 				t.Errorf("actions did not finish: %v", r.PlayErr)
 			}
@@ -140,9 +118,9 @@ func TestFailureExpectationsCatchBrokenBehaviour(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.builtin+"/"+strings.ReplaceAll(c.broken, " ", "_"), func(t *testing.T) {
-			s := failureScenario(t, c.builtin)
+			s := loadBuiltin(t, c.builtin)
 			c.mutate(s)
-			r := runFailure(t, s)
+			r := runToEnd(t, s)
 			var kinds []string
 			for _, x := range r.Results {
 				if x.Kind == c.kind && strings.Contains(x.Expected, c.about) {
@@ -294,10 +272,10 @@ func TestDSNReadBackOverIMAP(t *testing.T) {
 // five simulated days of retries, a delay notice and a bounce, on real
 // servers.
 func BenchmarkGiveUpAfterFiveDays(b *testing.B) {
-	s := failureScenario(b, "give-up-after-retries")
+	s := loadBuiltin(b, "give-up-after-retries")
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		r := runFailure(b, s)
+		r := runToEnd(b, s)
 		if !r.Passed() {
 			b.Fatalf("give-up-after-retries failed: %+v", r.Failed())
 		}

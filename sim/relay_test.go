@@ -1,10 +1,8 @@
 package sim
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim/event"
@@ -32,30 +30,10 @@ var relayBuiltins = map[string][][2]string{
 	"send-as-on-behalf":          nil,
 }
 
-func runRelayScenario(t *testing.T, s *scenarios.Scenario) *Report {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	r, err := Run(ctx, s, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func loadRelayBuiltin(t *testing.T, name string) *scenarios.Scenario {
-	t.Helper()
-	s, err := scenarios.Load(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestRelayBuiltinsPass(t *testing.T) {
 	for name, routes := range relayBuiltins {
 		t.Run(name, func(t *testing.T) {
-			r := runRelayScenario(t, loadRelayBuiltin(t, name))
+			r := runToEnd(t, loadBuiltin(t, name))
 			if r.PlayErr != nil {
 				t.Fatalf("actions did not finish: %v", r.PlayErr)
 			}
@@ -152,9 +130,9 @@ func TestRelayBuiltinsCatchBreakage(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.builtin+"/"+c.breakage, func(t *testing.T) {
-			s := loadRelayBuiltin(t, c.builtin)
+			s := loadBuiltin(t, c.builtin)
 			c.mutate(t, s)
-			r := runRelayScenario(t, s)
+			r := runToEnd(t, s)
 			var failed []string
 			for _, x := range r.Failed() {
 				failed = append(failed, x.Kind)
