@@ -75,7 +75,9 @@ type Domain struct {
 	// imply (A for every host, MX for every host with an mx preference).
 	DNS []Record `yaml:"dns,omitempty" json:"dns,omitempty"`
 	// Aliases are addresses of the domain that deliver to other addresses:
-	// a forward, or a group with several members.
+	// a forward, or a group with several members. Mail for postmaster
+	// (RFC 5321 §4.5.1: every mail domain accepts it) goes to the alias
+	// named postmaster, or without one to the domain's first user.
 	Aliases []Alias `yaml:"aliases,omitempty" json:"aliases,omitempty"`
 }
 

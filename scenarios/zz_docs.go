@@ -47,7 +47,7 @@ var fieldDocs = map[string]string{
 	"Delivered.Mailbox":                     "`mailbox` is the recipient's address.",
 	"Delivered.Subject":                     "`subject` the message must have.",
 	"Domain":                                "Domain is a mail domain with its users, the hosts serving it and extra DNS records. A domain with no hosts gets one host, mail.<domain>, serving every mail service, and an MX record (preference 10) pointing to it.",
-	"Domain.Aliases":                        "`aliases` are addresses of the domain that deliver to other addresses: a forward, or a group with several members.",
+	"Domain.Aliases":                        "`aliases` are addresses of the domain that deliver to other addresses: a forward, or a group with several members. Mail for postmaster (RFC 5321 §4.5.1: every mail domain accepts it) goes to the alias named postmaster, or without one to the domain's first user.",
 	"Domain.DNS":                            "`dns` lists records added to the domain's zone besides those the hosts imply (A for every host, MX for every host with an mx preference).",
 	"Domain.Hosts":                          "`hosts` serve the domain. Leave empty for the single default host.",
 	"Domain.Name":                           "`name` is the domain name, e.g. example.test.",

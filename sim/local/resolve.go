@@ -80,8 +80,22 @@ func (r *Resolver) alias(addr string) *topology.Alias {
 	if d == nil {
 		return nil
 	}
-	return d.Aliases[strings.ToLower(addr[:at])]
+	lp := strings.ToLower(addr[:at])
+	if a := d.Aliases[lp]; a != nil {
+		return a
+	}
+	if lp == Postmaster && len(d.Users) > 0 {
+		// RFC 5321 §4.5.1: every domain that receives mail takes mail for
+		// postmaster. Without an alias of that name it reaches the
+		// domain's first user.
+		return &topology.Alias{Address: Postmaster + "@" + d.Name, Members: []string{d.Users[0].Address}}
+	}
+	return nil
 }
+
+// Postmaster is the local part every mail domain must accept (RFC 5321
+// §4.5.1); an SMTP server also takes it without a domain.
+const Postmaster = "postmaster"
 
 // MayPost reports whether sender may write to a local address: a closed
 // group takes mail only from its own domain.

@@ -173,21 +173,28 @@ func New(cfg Config) *Queue {
 	return &Queue{cfg: cfg, ctx: ctx, cancel: cancel, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), h))}
 }
 
-// Enqueue takes responsibility for a message and schedules its first
-// delivery attempt for now.
-func (q *Queue) Enqueue(m smtpd.Outbound) error {
+// Enqueue takes responsibility for messages, all or none (a server's
+// transaction owns every copy or none), and schedules their first delivery
+// attempts for now.
+func (q *Queue) Enqueue(ms ...smtpd.Outbound) error {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
 		return errors.New("queue closed")
 	}
-	e := &Entry{Outbound: m}
-	for _, r := range m.To {
-		e.Recipients = append(e.Recipients, &Recipient{Address: r, State: Pending})
+	entries := make([]*Entry, 0, len(ms))
+	for _, m := range ms {
+		e := &Entry{Outbound: m}
+		for _, r := range m.To {
+			e.Recipients = append(e.Recipients, &Recipient{Address: r, State: Pending})
+		}
+		entries = append(entries, e)
 	}
-	q.items = append(q.items, e)
+	q.items = append(q.items, entries...)
 	q.mu.Unlock()
-	q.cfg.Schedule(q.cfg.Now(), func() { q.attempt(e) })
+	for _, e := range entries {
+		q.cfg.Schedule(q.cfg.Now(), func() { q.attempt(e) })
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -14,7 +15,9 @@ import (
 
 // accept files or queues a received message; it returns nil (250) only once
 // every recipient's copy is in a mailbox or in the queue, or was dropped by
-// a rule that says so in an event.
+// a rule that says so in an event, and an error (the reply) only when no
+// copy was kept at all: a client that retries after a 4xx never makes a
+// recipient get the message twice.
 func (ss *session) accept(raw []byte) error {
 	cfg := ss.srv.cfg
 	now := cfg.Now()
@@ -34,6 +37,7 @@ func (ss *session) accept(raw []byte) error {
 	if msg == "" && cfg.IDs != nil {
 		msg = cfg.IDs.Assign(info.messageID)
 	}
+	d := &delivery{ss: ss, msg: msg, now: now, filed: map[string]bool{}}
 	spam := false
 	if cfg.Policy != nil {
 		switch action, word := cfg.Policy.Content(info.subject, info.text); action {
@@ -43,14 +47,14 @@ func (ss *session) accept(raw []byte) error {
 			return ss.reject(ss.stepHere(2), "data", &e, ss.rcpts...)
 		case "spam":
 			spam = true
-			ss.publish(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: ss.rcpts, Route: "spam",
+			d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: ss.rcpts, Route: "spam",
 				Detail: fmt.Sprintf("content rule: %q → Spam folder", word)})
 		}
 	}
-	raw = append([]byte(ss.receivedHeader(now)), raw...)
+	d.raw = append([]byte(ss.receivedHeader(now)), raw...)
 
-	ss.publish(event.Event{Kind: event.SMTPAccepted, Step: ss.stepHere(2), Msg: msg, From: ss.from, To: ss.rcpts,
-		Subject: info.subject, Size: len(raw), Attachments: info.attachments, Code: 250})
+	d.note(event.Event{Kind: event.SMTPAccepted, Step: ss.stepHere(2), Msg: msg, From: ss.from, To: ss.rcpts,
+		Subject: info.subject, Size: len(d.raw), Attachments: info.attachments, Code: 250})
 
 	var locals, remote []string
 	for _, rcpt := range ss.rcpts {
@@ -64,48 +68,101 @@ func (ss *session) accept(raw []byte) error {
 	// repeats it (and steps 4 and 5).
 	if submission || len(remote) > 0 {
 		if len(locals) > 0 {
-			ss.publish(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: locals, Route: "local"})
+			d.note(event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: locals, Route: "local"})
 		}
 		if len(remote) > 0 {
 			e := event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: remote, Route: "relay"}
 			if ss.relayWhy != "" {
 				e.Detail = "relaying allowed: " + ss.relayWhy
 			}
-			ss.publish(e)
+			d.note(e)
 		}
 	}
 	if len(remote) > 0 && cfg.Enqueue != nil {
-		if err := cfg.Enqueue(ss.outbound(msg, remote, raw, now)); err != nil {
-			cfg.Logger.Error("enqueue", "conn", ss.id, "msg", msg, "err", err)
-			return ss.reject(3, "data", errLocalError, remote...)
-		}
+		d.queue = append(d.queue, ss.outbound(msg, remote, d.raw, now))
 	}
 	m := local.Message{From: info.from, Subject: info.subject}
 	for _, rcpt := range locals {
-		if err := ss.deliverLocal(msg, rcpt, raw, m, spam); err != nil {
+		if err := d.local(rcpt, m, spam); err != nil {
 			return err
 		}
+	}
+	return d.commit()
+}
+
+// delivery is one transaction's copies, planned before any is made: the
+// messages for the queue, the mailbox copies, and the events that tell of
+// them. Planning decides and checks everything; commit then hands the queued
+// copies over all at once (the one step that can fail, and it fails whole)
+// and files the mailbox copies, whose mailboxes the plan checked. So a 250
+// to DATA means every copy is owned and a 451 means none was made.
+type delivery struct {
+	ss     *session
+	msg    string
+	now    time.Time
+	raw    []byte
+	queue  []Outbound
+	files  []filing
+	events []event.Event   // published in this order once the copies are made
+	filed  map[string]bool // users given a copy: one per user per message
+}
+
+// filing is one mailbox copy.
+type filing struct {
+	user, rcpt, folder string
+	flags              []string
+	event              int // the mailbox.store event, told the UID once filed
+}
+
+func (d *delivery) note(e event.Event) { d.events = append(d.events, e) }
+
+// commit makes the planned copies, then tells of them.
+func (d *delivery) commit() error {
+	ss, cfg := d.ss, d.ss.srv.cfg
+	if len(d.queue) > 0 {
+		if err := cfg.Enqueue(d.queue...); err != nil {
+			cfg.Logger.Error("enqueue", "conn", ss.id, "msg", d.msg, "err", err)
+			return ss.reject(3, "data", errLocalError, ss.rcpts...)
+		}
+	}
+	for _, f := range d.files {
+		// RFC 5321 §4.4: the final delivery records the envelope sender.
+		filed := append([]byte(fmt.Sprintf("Return-Path: <%s>\r\n", ss.from)), d.raw...)
+		uid, err := cfg.Store.Deliver(f.user, f.folder, filed, cfg.Now(), f.flags...)
+		if err != nil {
+			// The plan found the mailbox and mailboxes are never removed;
+			// should it happen, the client keeps the message (a copy the
+			// queue took may then go twice, which beats losing one).
+			cfg.Logger.Error("deliver", "conn", ss.id, "rcpt", f.rcpt, "err", err)
+			return ss.reject(6, "data", errLocalError, f.rcpt)
+		}
+		d.events[f.event].UID = uid
+	}
+	for _, e := range d.events {
+		ss.publish(e)
 	}
 	return nil
 }
 
-// deliverLocal is step 6 for one recipient of the host's domain: a host
-// that does not keep the mailboxes passes it on to the one that does; an
-// SRS address is a bounce to pass back; aliases expand; each user's filters
+// local plans step 6 for one recipient of the host's domain: a host that
+// does not keep the mailboxes passes it on to the one that does; an SRS
+// address is a bounce to pass back; aliases expand; each user's filters
 // decide the folder.
-func (ss *session) deliverLocal(msg, rcpt string, raw []byte, m local.Message, spam bool) error {
-	cfg := ss.srv.cfg
-	d := cfg.Host.Domain
-	if !cfg.Host.Mailboxes && d.MailboxHost != nil && cfg.Enqueue != nil {
-		out := ss.outbound(msg, []string{rcpt}, raw, cfg.Now())
-		out.NextHop = d.MailboxHost.Name
-		return cfg.Enqueue(out)
+func (d *delivery) local(rcpt string, m local.Message, spam bool) error {
+	ss, cfg := d.ss, d.ss.srv.cfg
+	dom := cfg.Host.Domain
+	if !cfg.Host.Mailboxes && dom.MailboxHost != nil && cfg.Enqueue != nil {
+		out := ss.outbound(d.msg, []string{rcpt}, d.raw, d.now)
+		out.NextHop = dom.MailboxHost.Name
+		d.queue = append(d.queue, out)
+		return nil
 	}
 	kind, orig := cfg.Resolver.Kind(rcpt)
 	if kind == local.Bounce {
-		ss.publish(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: []string{rcpt}, Route: "srs",
+		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: []string{rcpt}, Route: "srs",
 			Detail: fmt.Sprintf("%s is an SRS address: the notice goes back to %s", rcpt, orig)})
-		return ss.forward(msg, []string{orig}, raw, "")
+		d.forward([]string{orig}, "")
+		return nil
 	}
 	targets, loopErr := cfg.Resolver.Expand(rcpt)
 	if kind == local.Group {
@@ -117,7 +174,7 @@ func (ss *session) deliverLocal(msg, rcpt string, raw []byte, m local.Message, s
 		if loopErr != nil {
 			detail += " (" + loopErr.Error() + ": stopped there)"
 		}
-		ss.publish(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: []string{rcpt}, Route: "alias",
+		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: []string{rcpt}, Route: "alias",
 			Detail: detail})
 	}
 	var forwards []string
@@ -127,14 +184,14 @@ func (ss *session) deliverLocal(msg, rcpt string, raw []byte, m local.Message, s
 			continue
 		}
 		m.Tag = t.Tag
-		fwd, err := ss.store(msg, rcpt, t.User, raw, m, spam)
+		fwd, err := d.store(rcpt, t.User, m, spam)
 		if err != nil {
 			return err
 		}
 		forwards = append(forwards, fwd...)
 	}
 	if len(forwards) > 0 {
-		return ss.forward(msg, forwards, raw, ss.from)
+		d.forward(forwards, ss.from)
 	}
 	return nil
 }
@@ -146,57 +203,59 @@ func targetName(t local.Target) string {
 	return t.Remote
 }
 
-// store files one copy in a user's mailbox, where the filters say; it
-// returns the addresses a filter forwards to.
-func (ss *session) store(msg, rcpt string, u *topology.User, raw []byte, m local.Message, spam bool) ([]string, error) {
-	cfg := ss.srv.cfg
+// store plans one copy for a user's mailbox, where the filters say; it
+// returns the addresses a filter forwards to. A user reached twice in one
+// message (named twice, or also through an alias) gets one copy.
+func (d *delivery) store(rcpt string, u *topology.User, m local.Message, spam bool) ([]string, error) {
+	ss, cfg := d.ss, d.ss.srv.cfg
+	key := strings.ToLower(u.Address)
+	if d.filed[key] {
+		return nil, nil
+	}
+	d.filed[key] = true
 	dec := local.Filter(u, m)
 	if spam {
 		dec.Folder = "Spam"
 	}
 	if dec.Delete {
-		ss.publish(event.Event{Kind: event.MessageDropped, Step: 6, Msg: msg, To: []string{rcpt}, User: u.Address,
+		d.note(event.Event{Kind: event.MessageDropped, Step: 6, Msg: d.msg, To: []string{rcpt}, User: u.Address,
 			Detail: "deleted by " + u.Address + "'s " + dec.Filter})
 		return dec.Forward, nil
 	}
-	// RFC 5321 §4.4: the final delivery records the envelope sender.
-	filed := append([]byte(fmt.Sprintf("Return-Path: <%s>\r\n", ss.from)), raw...)
-	uid, err := cfg.Store.Deliver(u.Address, dec.Folder, filed, cfg.Now(), dec.Flags...)
-	if err != nil {
-		cfg.Logger.Error("deliver", "conn", ss.id, "rcpt", rcpt, "err", err)
+	if !cfg.Store.HasUser(u.Address) {
+		cfg.Logger.Error("deliver", "conn", ss.id, "rcpt", rcpt, "err", "no mailbox for "+u.Address)
 		return nil, ss.reject(6, "data", errLocalError, rcpt)
 	}
-	e := event.Event{Kind: event.MailboxStore, Step: 6, Msg: msg, User: u.Address, To: []string{rcpt},
-		Folder: dec.Folder, UID: uid, Subject: m.Subject, Peer: "-"}
+	e := event.Event{Kind: event.MailboxStore, Step: 6, Msg: d.msg, User: u.Address, To: []string{rcpt},
+		Folder: dec.Folder, Subject: m.Subject, Peer: "-"}
 	if dec.Filter != "" {
 		e.Detail = dec.Filter
 		if len(dec.Flags) > 0 {
 			e.Detail += ", flagged " + strings.Join(dec.Flags, " ")
 		}
 	}
-	ss.publish(e)
+	d.note(e)
+	d.files = append(d.files, filing{user: u.Address, rcpt: rcpt, folder: dec.Folder, flags: dec.Flags,
+		event: len(d.events) - 1})
 	return dec.Forward, nil
 }
 
-// forward queues a copy for addresses in other domains. The envelope sender
+// forward plans a copy for addresses in other domains. The envelope sender
 // is rewritten with SRS so that the next hops see this domain as the
 // sender and a bounce comes back here first.
-func (ss *session) forward(msg string, to []string, raw []byte, sender string) error {
-	cfg := ss.srv.cfg
+func (d *delivery) forward(to []string, sender string) {
+	ss, cfg := d.ss, d.ss.srv.cfg
 	if cfg.Enqueue == nil {
-		return nil
+		return
 	}
-	out := ss.outbound(msg, to, raw, cfg.Now())
-	out.From = local.SRSForward(sender, cfg.Host.Domain.Name, cfg.Now())
+	out := ss.outbound(d.msg, to, d.raw, d.now)
+	out.From = local.SRSForward(sender, cfg.Host.Domain.Name, d.now)
 	out.Notify, out.ORCPT = nil, nil
 	if sender != "" {
-		ss.publish(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: to, Route: "forward",
+		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: to, Route: "forward",
 			Detail: fmt.Sprintf("envelope sender rewritten (SRS): %s → %s", sender, out.From)})
 	}
-	if err := cfg.Enqueue(out); err != nil {
-		return ss.reject(6, "data", errLocalError, to...)
-	}
-	return nil
+	d.queue = append(d.queue, out)
 }
 
 // sendAs checks the From: header of a submission against the user's

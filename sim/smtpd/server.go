@@ -56,9 +56,9 @@ type Config struct {
 	TLSConfig *tls.Config
 	IDs       *event.MessageIDs
 	Publish   func(event.Event)
-	// Enqueue hands a message to the host's outbound queue. An error makes
-	// the server answer 451, so the client keeps the message.
-	Enqueue func(Outbound) error
+	// Enqueue hands messages to the host's outbound queue, all or none. An
+	// error makes the server answer 451, so the client keeps the message.
+	Enqueue func(...Outbound) error
 	// Now is the simulated time, for Received: headers.
 	Now    func() time.Time
 	Logger *slog.Logger

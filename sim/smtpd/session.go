@@ -220,6 +220,11 @@ func (ss *session) rejectWith(step int, stage string, err error, to ...string) e
 }
 
 func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	for _, r := range ss.rcpts {
+		if strings.EqualFold(r, to) {
+			return nil // named again: accepted, and still one copy
+		}
+	}
 	if len(ss.rcpts) >= ss.srv.cfg.MaxRecipients {
 		return ss.reject(ss.stepHere(2), "rcpt", errTooManyRecipients, to)
 	}
