@@ -21,6 +21,9 @@ var (
 	NotifyValues      = []string{"never", "success", "failure", "delay"}
 	RetValues         = []string{"full", "hdrs"}
 	BounceActions     = []string{"failed", "delayed"}
+	// ReplyStages name the stages of an SMTP dialogue by the client command
+	// a reply answers; connect is the greeting.
+	ReplyStages = []string{"connect", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "rset", "quit"}
 )
 
 var daysRe = regexp.MustCompile(`^(\d+(?:\.\d+)?)d(.*)$`)
@@ -73,6 +76,9 @@ func (v *validator) failures() {
 			if n.val < 0 {
 				v.at(p+"."+n.field, "", "%s cannot be negative", n.field)
 			}
+		}
+		if g := srv.Greylist; g != nil {
+			v.duration(p+".greylist.delay", g.Delay)
 		}
 		for j, f := range srv.Full {
 			fp := fmt.Sprintf("%s.full[%d]", p, j)
@@ -138,6 +144,7 @@ func (v *validator) fault(p string, f *Fault) {
 		v.at(p+".probability", "a probability runs from 0 to 1, e.g. 0.3", "probability %v is out of range", f.Probability)
 	}
 	v.duration(p+".delay", f.Delay)
+	v.window(p, f)
 	if f.DNS != "" {
 		if f.Answer == "" && !v.failed[p+".answer"] {
 			v.at(p, oneOfHint("", DNSAnswers), "a DNS fault needs answer")
@@ -211,8 +218,15 @@ func (v *validator) moreExpectations(p string, e Expectation) {
 		v.duration(p+".within.duration", w.Duration)
 		v.enum(p+".within.state", w.State, WithinStates, "state")
 	}
-	if t := e.Transcript; t != nil && t.Message != "" {
-		v.messageID(p+".transcript.message", t.Message)
+	if t := e.Transcript; t != nil {
+		if t.Message != "" {
+			v.messageID(p+".transcript.message", t.Message)
+		}
+		v.knownHost(p+".transcript.peer", t.Peer)
+		v.replyStage(p+".transcript.stage", t.Stage)
+		if t.Count != nil && *t.Count < 0 {
+			v.at(p+".transcript.count", "write 0 to check that no line matches", "count %d cannot be negative", *t.Count)
+		}
 	}
 	if t := e.TLS; t != nil {
 		v.knownHost(p+".tls.to", t.To)
@@ -229,4 +243,25 @@ func (v *validator) dsnParams(p string, s *Send) {
 		}
 	}
 	v.enum(p+".ret", strings.ToLower(s.Ret), RetValues, "ret value")
+}
+
+// window checks a fault's from, until and for.
+func (v *validator) window(p string, f *Fault) {
+	if f.From == "" && f.Until == "" && f.For == "" {
+		return
+	}
+	_, field, err := FaultWindow(*f, v.s.StartTime())
+	if err == nil || v.failed[p+"."+field] {
+		return
+	}
+	hint := ""
+	switch {
+	case strings.Contains(err.Error(), "is not a time") || strings.Contains(err.Error(), "is not a span"):
+		hint = errWindowTime.Error()
+	case strings.Contains(err.Error(), "is not a duration"):
+		hint = "write a positive duration such as 30m, 3h or 1d"
+	case strings.Contains(err.Error(), "not both"):
+		hint = "keep one of them"
+	}
+	v.at(p+"."+field, hint, "%s", err.Error())
 }

@@ -62,6 +62,7 @@ func (v *validator) fetched(p string, x *FetchedExpectation) {
 	if x.From != "" {
 		v.address(p+".from", x.From)
 	}
+	v.headers(p+".headers", x.Headers)
 }
 
 // fetchIDs lists the fetch ids in action order, so a suggestion among

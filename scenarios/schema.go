@@ -32,9 +32,18 @@ var fieldRules = map[string]map[string]any{
 	"StepsExpectation.Sequence": {
 		"items": map[string]any{"minimum": 1, "maximum": 6}, "uniqueItems": true,
 	},
-	"ReplyExpectation.Code":     {"minimum": 200, "maximum": 599},
-	"ReplyExpectation.Enhanced": {"pattern": `^[245]\.[0-9]{1,3}\.[0-9]{1,3}$`},
+	"ReplyExpectation.Code":       {"minimum": 200, "maximum": 599},
+	"ReplyExpectation.Enhanced":   {"pattern": `^[245]\.[0-9]{1,3}\.[0-9]{1,3}$`},
+	"ReplyExpectation.Stage":      {"enum": ReplyStages},
+	"TranscriptExpectation.Stage": {"enum": ReplyStages},
+	"TranscriptExpectation.Count": {"minimum": 0},
+	"Fault.From":                  {"pattern": windowPattern},
+	"Fault.Until":                 {"pattern": windowPattern},
 }
+
+// windowPattern is the shape of a fault window's end: a time of day, an
+// RFC 3339 time or a span after the start.
+const windowPattern = `^([0-9]{1,2}:[0-9]{2}(:[0-9]{2})?|[0-9]{4}-[0-9]{2}-[0-9]{2}T.+|\+.+)$`
 
 // typeRules adds constraints to a type's schema.
 var typeRules = map[string]map[string]any{

@@ -291,7 +291,8 @@ type Expectation struct {
 	// Steps checks the sequence of steps a message went through, e.g.
 	// [1, 2, 3, 6] for local delivery.
 	Steps *StepsExpectation `yaml:"steps,omitempty" json:"steps,omitempty"`
-	// Reply checks that an SMTP reply with this code was seen.
+	// Reply checks that a server sent an SMTP reply with this code, on a
+	// submission or a relay connection.
 	Reply *ReplyExpectation `yaml:"reply,omitempty" json:"reply,omitempty"`
 	// Fetched checks what a fetch action read.
 	Fetched *FetchedExpectation `yaml:"fetched,omitempty" json:"fetched,omitempty"`
@@ -307,7 +308,8 @@ type Expectation struct {
 	// Within checks that a message reached its final state within a span of
 	// simulated time after it was sent.
 	Within *WithinExpectation `yaml:"within,omitempty" json:"within,omitempty"`
-	// Transcript checks that a connection's dialogue contains a text.
+	// Transcript checks that a connection's dialogue contains a text, or
+	// with count 0 that it does not.
 	Transcript *TranscriptExpectation `yaml:"transcript,omitempty" json:"transcript,omitempty"`
 }
 
@@ -327,6 +329,9 @@ type FetchedExpectation struct {
 	Attachments []string `yaml:"attachments,omitempty" json:"attachments,omitempty"`
 	// Flags the messages must carry after the fetch (IMAP), e.g. [\Seen].
 	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
+	// Headers the messages must carry as the client read them, name to a
+	// text the value contains, e.g. {Reply-To: alice@example.test}.
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
 }
 
 // Delivered matches messages in one mailbox folder.
@@ -359,16 +364,22 @@ type StepsExpectation struct {
 	Sequence []int `yaml:"sequence" json:"sequence"`
 }
 
-// ReplyExpectation checks that some SMTP reply was seen.
+// ReplyExpectation checks that a server sent some SMTP reply, as the
+// transcripts of the submission and relay connections show it: 2xx and 3xx
+// replies as well as refusals.
 type ReplyExpectation struct {
 	// Message is the id of a send action; empty means any.
 	Message string `yaml:"message,omitempty" json:"message,omitempty"`
-	// Code is the three-digit reply code, e.g. 550.
+	// Code is the three-digit reply code, e.g. 550, 354 or 250.
 	Code int `yaml:"code" json:"code"`
 	// Enhanced is the enhanced status code, e.g. 5.7.1.
 	Enhanced string `yaml:"enhanced,omitempty" json:"enhanced,omitempty"`
-	// Host that gave (or reported) the reply; default any.
+	// Host is either end of the connection: the server that sent the reply,
+	// or the client (a host name, or "alice's mail client") it was sent to;
+	// default any.
 	Host string `yaml:"host,omitempty" json:"host,omitempty"`
-	// Stage of the dialogue, e.g. rcpt or data; default any.
+	// Stage is the client command the reply answered: connect (the
+	// greeting), ehlo, starttls, auth, mail, rcpt, data (the 354 and the
+	// reply after the final dot), rset or quit; default any.
 	Stage string `yaml:"stage,omitempty" json:"stage,omitempty"`
 }

@@ -61,12 +61,26 @@ type WithinExpectation struct {
 	State string `yaml:"state,omitempty" json:"state,omitempty"`
 }
 
-// TranscriptExpectation matches a recorded dialogue.
+// TranscriptExpectation matches the lines of recorded dialogues: the
+// client side of every SMTP, POP3 and IMAP connection, with "C:" for what
+// the client sent and "S:" for what the server answered.
 type TranscriptExpectation struct {
 	// Message is the id of a send action; default any.
 	Message string `yaml:"message,omitempty" json:"message,omitempty"`
+	// From is the connecting side: a host name, or a mail client such as
+	// "alice's mail client"; default any.
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
 	// Peer is the server's host name; default any.
 	Peer string `yaml:"peer,omitempty" json:"peer,omitempty"`
-	// Contains is text some line of the transcript must contain.
+	// Stage limits the check to the lines of one stage of an SMTP dialogue:
+	// the client's command and the server's reply to it (connect for the
+	// greeting, ehlo, starttls, auth, mail, rcpt, data, rset, quit); default
+	// every line of every dialogue.
+	Stage string `yaml:"stage,omitempty" json:"stage,omitempty"`
+	// Contains is text a line of the transcript must contain, e.g. "MAIL
+	// FROM" or "S: 451".
 	Contains string `yaml:"contains" json:"contains"`
+	// Count of matching lines required; defaults to at least one. 0 checks
+	// that no such line crossed the wire.
+	Count *int `yaml:"count,omitempty" json:"count,omitempty"`
 }

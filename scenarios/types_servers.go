@@ -57,6 +57,22 @@ type Server struct {
 	// Full lists users of this host whose mailbox is full: temporary gives
 	// 452 4.2.2, permanent 552 5.2.2.
 	Full []FullMailbox `yaml:"full,omitempty" json:"full,omitempty"`
+	// Greylist makes the host greylist mail that other servers relay to it
+	// (RFC 6647).
+	Greylist *Greylist `yaml:"greylist,omitempty" json:"greylist,omitempty"`
+}
+
+// Greylist is the greylisting of RFC 6647: the host refuses, at RCPT and
+// with 451 4.7.1, the first attempt of each (client address, sender,
+// recipient) triplet arriving on port 25 without a login, and every retry
+// of it sooner than delay; a retry after the delay is accepted, and the
+// triplet from then on. A server that retries as RFC 5321 §4.5.4.1 asks
+// gets through; a program that sends once and never retries does not.
+type Greylist struct {
+	// Delay is how long after the first attempt a retry of the same
+	// triplet is let through, in simulated time, e.g. 5m or 1h. Defaults to
+	// 5m.
+	Delay string `yaml:"delay,omitempty" json:"delay,omitempty"`
 }
 
 // FullMailbox is a user whose mailbox takes no more mail.
@@ -120,6 +136,17 @@ type Fault struct {
 	// effect slow, longer than the client's 5-minute timeout (RFC 5321
 	// §4.5.3.2) makes the client give up.
 	Delay string `yaml:"delay,omitempty" json:"delay,omitempty"`
+	// From is when, in simulated time, the fault starts to apply: a time of
+	// day on the day the run starts ("09:30", "14:00:05"), a moment in RFC
+	// 3339 ("2026-01-06T08:00:00Z"), or a span after the run's start
+	// ("+2h"). Defaults to the start of the run.
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+	// Until is when the fault stops applying, written as from; a time of
+	// day not after from's is on the next day. Default: never.
+	Until string `yaml:"until,omitempty" json:"until,omitempty"`
+	// For is how long the fault applies after from, e.g. 3h: the same as
+	// until set to from plus this span.
+	For string `yaml:"for,omitempty" json:"for,omitempty"`
 }
 
 // Reply is an SMTP reply.

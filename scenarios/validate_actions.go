@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"mime"
 	"regexp"
 	"slices"
@@ -264,12 +265,28 @@ func (v *validator) delivered(p string, d *Delivered, not bool) {
 			v.at(fmt.Sprintf("%s.attachments[%d]", p, j), "", "an attachment name cannot be empty")
 		}
 	}
+	v.headers(p+".headers", d.Headers)
+}
+
+// headerNameRe is a header field name (RFC 5322 §3.6.8: printable ASCII
+// but the colon).
+var headerNameRe = regexp.MustCompile(`^[!-9;-~]+$`)
+
+// headers checks the header names an expectation looks for.
+func (v *validator) headers(p string, h map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		if !headerNameRe.MatchString(k) {
+			v.at(p+"."+k, "write the header's name alone, e.g. Reply-To, without the colon", "%q is not a header name", k)
+		}
+		v.oneLine(p+"."+k, "a header text", h[k])
+	}
 }
 
 func (v *validator) reply(p string, r *ReplyExpectation) {
 	if r.Message != "" {
 		v.messageID(p+".message", r.Message)
 	}
+	v.replyStage(p+".stage", r.Stage)
 	if !v.explicit(p+".code") || v.failed[p+".code"] {
 		return // reported as missing, or as not a number
 	}
@@ -286,4 +303,22 @@ func (v *validator) reply(p string, r *ReplyExpectation) {
 	case r.Enhanced[0] != fmt.Sprint(r.Code)[0]:
 		v.at(p+".enhanced", "", "enhanced code %s does not match reply code %d: they start with the same digit", r.Enhanced, r.Code)
 	}
+}
+
+// replyStage checks a stage of the SMTP dialogue named by an expectation,
+// pointing the stages of faults to their names here.
+func (v *validator) replyStage(p, stage string) {
+	if stage == "" || contains(ReplyStages, strings.ToLower(stage)) || v.failed[p] {
+		return
+	}
+	hint := oneOfHint(stage, ReplyStages)
+	switch strings.ToLower(stage) {
+	case "dot", "data_disconnect":
+		hint = "the reply after the final dot answers stage data"
+	case "greeting":
+		hint = "the greeting answers stage connect"
+	case "helo", "lhlo":
+		hint = "HELO and EHLO are stage ehlo"
+	}
+	v.at(p, hint, "unknown stage %q", stage)
 }

@@ -279,51 +279,9 @@ func (n *Network) checkSteps(x *scenarios.StepsExpectation) Result {
 		})}
 }
 
-func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
-	want := fmt.Sprint(x.Code)
-	if x.Enhanced != "" {
-		want += " " + x.Enhanced
-	}
-	r := Result{Kind: "reply", Expected: "an SMTP reply " + want}
-	r.Related = n.related(func(e event.Event) bool {
-		return (e.Kind == event.SMTPReply || e.Kind == event.QueueFailed || e.Kind == event.QueueDeferred ||
-			e.Kind == event.SMTPAuth) && (x.Message == "" || e.Msg == x.Message)
-	})
-	if x.Message != "" {
-		r.Expected += " for message " + x.Message
-	}
-	if x.Host != "" {
-		r.Expected += " from " + x.Host
-	}
-	if x.Stage != "" {
-		r.Expected += " at " + strings.ToUpper(x.Stage)
-	}
-	var seen []string
-	for _, e := range n.Bus.History() {
-		if e.Kind != event.SMTPReply && e.Kind != event.SMTPAuth && e.Kind != event.QueueFailed &&
-			e.Kind != event.QueueDeferred {
-			continue
-		}
-		if e.Code == 0 || (x.Message != "" && e.Msg != x.Message) || (e.Kind == event.SMTPAuth && e.Code < 400) ||
-			(x.Host != "" && !strings.EqualFold(e.Host, x.Host) && !strings.EqualFold(e.Peer, x.Host)) || (x.Stage != "" && !strings.EqualFold(e.Stage, x.Stage)) {
-			continue
-		}
-		got := strings.TrimSpace(fmt.Sprintf("%d %s", e.Code, e.Enhanced))
-		seen = append(seen, got)
-		if e.Code == x.Code && (x.Enhanced == "" || e.Enhanced == x.Enhanced) {
-			r.Passed = true
-		}
-	}
-	r.Observed = "replies seen: none"
-	if len(seen) > 0 {
-		r.Observed = "replies seen: " + strings.Join(slices.Compact(seen), ", ")
-	}
-	return r
-}
-
 func (n *Network) checkFetched(x *scenarios.FetchedExpectation) Result {
 	d := &scenarios.Delivered{Count: x.Count, Subject: x.Subject, From: x.From, BodyContains: x.BodyContains,
-		Attachments: x.Attachments}
+		Attachments: x.Attachments, Headers: x.Headers}
 	r := Result{Kind: "fetched", Expected: "fetch " + x.Fetch + " reads " +
 		strings.TrimPrefix(describeDelivered(d, false), "in /INBOX ")}
 	if len(x.Flags) > 0 {

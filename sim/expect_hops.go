@@ -181,27 +181,3 @@ func (n *Network) checkWithin(x *scenarios.WithinExpectation) Result {
 	}
 	return r
 }
-
-func (n *Network) checkTranscript(x *scenarios.TranscriptExpectation) Result {
-	r := Result{Kind: "transcript", Expected: fmt.Sprintf("a transcript containing %q", x.Contains)}
-	if x.Peer != "" {
-		r.Expected += " on a connection to " + x.Peer
-	}
-	count := 0
-	for _, e := range n.Bus.History() {
-		if (e.Kind != event.SMTPTranscript && e.Kind != event.FetchDone && e.Kind != event.RetrievalFetch) ||
-			(x.Message != "" && e.Msg != x.Message) || (x.Peer != "" && !strings.EqualFold(e.Peer, x.Peer)) {
-			continue
-		}
-		count++
-		for _, line := range e.Transcript {
-			if strings.Contains(line, x.Contains) {
-				r.Passed = true
-				r.Observed = "found: " + line
-				return r
-			}
-		}
-	}
-	r.Observed = fmt.Sprintf("not in %d transcript(s)", count)
-	return r
-}

@@ -108,21 +108,14 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	if err != nil {
 		return nil, err
 	}
-	start := clock.DefaultStart
-	if s.Start != "" {
-		if start, err = time.Parse(time.RFC3339, s.Start); err != nil {
-			return nil, fmt.Errorf("start: %w", err)
-		}
-	}
+	start := topo.Start
 	n = &Network{Scenario: s, Topology: topo, Clock: clock.New(start), Store: mailstore.New(),
 		IDs: event.NewMessageIDs(), log: opts.Logger, PortPlan: opts.Ports, timeout: opts.Timeout,
 		ports: map[string]map[topology.Service]int{}, queues: map[string]*queue.Queue{}}
 	if n.timeout == 0 {
 		n.timeout = time.Minute
 	}
-	if n.faults, err = fault.New(s.Faults, s.Seed); err != nil {
-		return nil, err
-	}
+	n.faults = fault.New(topo.Faults, s.Seed, n.Clock.Now)
 	n.Bus = event.NewBus(n.Clock, opts.Narrate)
 	n.tracker = newTracker(s)
 	n.Bus.Attach(n.tracker)
@@ -231,7 +224,7 @@ func (n *Network) startHost(h *topology.Host) error {
 	}
 	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
 		IDs: n.IDs, Publish: publish, Enqueue: q.Enqueue, Now: n.Clock.Now, Faults: n.faults,
-		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full, Policy: policy.New(set, n.Topology),
+		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full, Policy: policy.New(h.Policy),
 		MaxMessageBytes: int64(set.MaxMessageSize), MaxRecipients: set.MaxRecipients,
 		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout})
 	n.closers = append(n.closers, smtpSrv.Close)

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mailflow/mailflow/scenarios"
 )
@@ -50,6 +51,10 @@ type Network struct {
 	DNSAddr netip.Addr
 	// ClientAddr is where the users' own computers connect from.
 	ClientAddr netip.Addr
+	// Start is the simulated moment the run begins.
+	Start time.Time
+	// Faults are the scenario's faults, compiled.
+	Faults []Fault
 }
 
 // Domain is a mail domain.
@@ -81,6 +86,8 @@ type Host struct {
 	MX int
 	// Mailboxes is true for the host that stores its domain's mail.
 	Mailboxes bool
+	// Policy is what the host's SMTP server accepts.
+	Policy Policy
 }
 
 // Runs reports whether h runs service s.
@@ -204,6 +211,9 @@ func Build(s *scenarios.Scenario, plan *Plan) (*Network, error) {
 		for _, r := range sd.DNS {
 			n.Records = append(n.Records, explicitRecord(d.Name, r))
 		}
+	}
+	if err := n.compileRuntime(s); err != nil {
+		return nil, err
 	}
 	return n, nil
 }

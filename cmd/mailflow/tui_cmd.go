@@ -18,6 +18,7 @@ import (
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/topology"
 	"github.com/mailflow/mailflow/viz/narrate"
+	"github.com/mailflow/mailflow/viz/plot"
 	"github.com/mailflow/mailflow/viz/tui"
 )
 
@@ -227,6 +228,11 @@ func viewHosts(n *sim.Network) []tui.Host {
 		}
 		if sv.TLSPolicy != "" && sv.TLSPolicy != "opportunistic" {
 			badge(sv.Host, "TLS "+sv.TLSPolicy)
+		}
+	}
+	for _, h := range n.Topology.Hosts {
+		if d := h.Policy.Greylist; d > 0 {
+			badge(h.Name, "greylist "+plot.Human(d))
 		}
 	}
 	return hosts

@@ -1,11 +1,11 @@
 // Package fault decides when a scenario's declared faults strike: which
-// SMTP stage of which host, which DNS question, the first N times or with a
-// seeded probability. The servers ask it and misbehave themselves; nothing
-// outside them sleeps or breaks connections.
+// SMTP stage of which host, which DNS question, within a window of
+// simulated time, the first N times or with a seeded probability. The
+// servers ask it and misbehave themselves; nothing outside them sleeps or
+// breaks connections.
 package fault
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/topology"
 )
 
 // SMTP is a fault striking an SMTP stage.
@@ -30,43 +30,39 @@ type DNS struct {
 }
 
 type rule struct {
-	f     scenarios.Fault
-	delay time.Duration
-	hits  int
+	f    topology.Fault
+	hits int
 }
 
 // Injector holds a run's faults. It is safe for concurrent use.
 type Injector struct {
 	mu    sync.Mutex
 	rng   *rand.Rand
+	now   func() time.Time
 	rules []*rule
 }
 
-// New prepares the faults of a validated scenario; seed drives the
-// probabilities, so the same seed strikes the same times.
-func New(faults []scenarios.Fault, seed int64) (*Injector, error) {
-	in := &Injector{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74))}
+// New prepares a run's compiled faults; seed drives the probabilities, so
+// the same seed strikes the same times, and now is the simulated clock
+// their windows are read on.
+func New(faults []topology.Fault, seed int64, now func() time.Time) *Injector {
+	in := &Injector{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)), now: now}
 	for _, f := range faults {
-		r := &rule{f: f}
-		if f.Delay != "" {
-			d, err := scenarios.ParseDuration(f.Delay)
-			if err != nil {
-				return nil, fmt.Errorf("fault delay: %w", err)
-			}
-			r.delay = d
-		}
-		in.rules = append(in.rules, r)
+		in.rules = append(in.rules, &rule{f: f})
 	}
-	return in, nil
+	return in
 }
 
-// strike reports whether r applies this time, counting it when it does.
-// Called with in.mu held.
+// strike reports whether r applies now, counting it when it does. Called
+// with in.mu held.
 func (in *Injector) strike(r *rule) bool {
+	if !r.f.Active(in.now()) {
+		return false
+	}
 	if r.f.Times > 0 && r.hits >= r.f.Times {
 		return false
 	}
-	if p := r.f.Probability; p > 0 && p < 1 && in.rng.Float64() >= p {
+	if p := r.f.Chance; p > 0 && p < 1 && in.rng.Float64() >= p {
 		return false
 	}
 	r.hits++
@@ -95,7 +91,7 @@ func (in *Injector) SMTPAt(host, stage string, port int, rcpt string) *SMTP {
 		if !in.strike(r) {
 			continue
 		}
-		out := &SMTP{Stage: stage, Effect: f.Effect, Delay: r.delay}
+		out := &SMTP{Stage: stage, Effect: f.Effect, Delay: f.Delay}
 		switch {
 		case f.Reply != nil:
 			out.Reply = toReply(f.Reply)
@@ -118,7 +114,7 @@ func (in *Injector) DNSFor(name, qtype string) *DNS {
 	defer in.mu.Unlock()
 	for _, r := range in.rules {
 		f := r.f
-		if f.DNS == "" || strings.TrimSuffix(strings.ToLower(f.DNS), ".") != name {
+		if f.DNS == "" || f.DNS != name {
 			continue
 		}
 		if f.Type != "" && !strings.EqualFold(f.Type, qtype) {
@@ -131,13 +127,10 @@ func (in *Injector) DNSFor(name, qtype string) *DNS {
 	return nil
 }
 
-func toReply(r *scenarios.Reply) *smtp.SMTPError {
+func toReply(r *topology.Reply) *smtp.SMTPError {
 	e := &smtp.SMTPError{Code: r.Code, Message: r.Text, EnhancedCode: smtp.NoEnhancedCode}
-	if r.Enhanced != "" {
-		var a, b, c int
-		if _, err := fmt.Sscanf(r.Enhanced, "%d.%d.%d", &a, &b, &c); err == nil {
-			e.EnhancedCode = smtp.EnhancedCode{a, b, c}
-		}
+	if r.Enhanced != [3]int{} {
+		e.EnhancedCode = smtp.EnhancedCode(r.Enhanced)
 	}
 	if e.Message == "" {
 		e.Message = defaultText(r.Code)

@@ -2,21 +2,39 @@ package fault
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/topology"
 )
 
-func TestSMTPFaultsStrikeByHostStageTimesAndRecipient(t *testing.T) {
-	in, err := New([]scenarios.Fault{
-		{Host: "mx.school.test", Stage: "rcpt", Times: 2, Reply: &scenarios.Reply{Code: 451, Enhanced: "4.7.1", Text: "Greylisted"}},
-		{Host: "mx.school.test", Stage: "rcpt", Recipient: "carol@school.test", Reply: &scenarios.Reply{Code: 550}},
-		{Host: "mx.school.test", Stage: "connect", Effect: "refuse", Port: 25},
-		{Host: "mx.school.test", Stage: "data", Effect: "slow", Delay: "10m"},
-		{Host: "mx.school.test", Stage: "greeting"},
-	}, 1)
-	if err != nil {
-		t.Fatal(err)
+var start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// inject compiles faults as a run starting at start would, on a clock
+// that now reads.
+func inject(t *testing.T, seed int64, now func() time.Time, faults ...scenarios.Fault) *Injector {
+	t.Helper()
+	var out []topology.Fault
+	for _, f := range faults {
+		c, err := topology.CompileFault(f, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
 	}
+	return New(out, seed, now)
+}
+
+func atStart() time.Time { return start }
+
+func TestSMTPFaultsStrikeByHostStageTimesAndRecipient(t *testing.T) {
+	in := inject(t, 1, atStart,
+		scenarios.Fault{Host: "mx.school.test", Stage: "rcpt", Times: 2, Reply: &scenarios.Reply{Code: 451, Enhanced: "4.7.1", Text: "Greylisted"}},
+		scenarios.Fault{Host: "mx.school.test", Stage: "rcpt", Recipient: "carol@school.test", Reply: &scenarios.Reply{Code: 550}},
+		scenarios.Fault{Host: "mx.school.test", Stage: "connect", Effect: "refuse", Port: 25},
+		scenarios.Fault{Host: "mx.school.test", Stage: "data", Effect: "slow", Delay: "10m"},
+		scenarios.Fault{Host: "mx.school.test", Stage: "greeting"},
+	)
 	for i, want := range []int{451, 451, 0} {
 		f := in.SMTPAt("MX.school.test", "rcpt", 25, "bob@school.test")
 		got := 0
@@ -54,7 +72,7 @@ func TestSMTPFaultsStrikeByHostStageTimesAndRecipient(t *testing.T) {
 
 func TestProbabilityIsSeeded(t *testing.T) {
 	run := func(seed int64) []bool {
-		in, _ := New([]scenarios.Fault{{DNS: "school.test", Answer: "servfail", Probability: 0.5}}, seed)
+		in := inject(t, seed, atStart, scenarios.Fault{DNS: "school.test", Answer: "servfail", Probability: 0.5})
 		var out []bool
 		for i := 0; i < 40; i++ {
 			out = append(out, in.DNSFor("School.Test.", "MX") != nil)
@@ -84,7 +102,7 @@ func TestProbabilityIsSeeded(t *testing.T) {
 }
 
 func TestDNSFaultsMatchNameAndType(t *testing.T) {
-	in, _ := New([]scenarios.Fault{{DNS: "school.test", Type: "MX", Answer: "nxdomain", Times: 1}}, 1)
+	in := inject(t, 1, atStart, scenarios.Fault{DNS: "school.test", Type: "MX", Answer: "nxdomain", Times: 1})
 	if in.DNSFor("school.test.", "A") != nil {
 		t.Fatal("MX fault struck an A question")
 	}
@@ -93,5 +111,32 @@ func TestDNSFaultsMatchNameAndType(t *testing.T) {
 	}
 	if in.DNSFor("school.test.", "MX") != nil {
 		t.Fatal("times: 1 struck twice")
+	}
+}
+
+// A window bounds a fault in simulated time: it strikes only while the
+// clock reads inside it, and its times count only strikes inside it.
+func TestWindowBoundsAFaultInSimulatedTime(t *testing.T) {
+	now := start
+	clock := func() time.Time { return now }
+	in := inject(t, 1, clock,
+		scenarios.Fault{Host: "mx.school.test", Stage: "connect", Effect: "refuse", From: "10:00", For: "3h"},
+		scenarios.Fault{DNS: "school.test", Answer: "servfail", From: "+30m", Until: "10:00", Times: 1},
+	)
+	for _, c := range []struct {
+		at        string
+		smtp, dns bool
+	}{
+		{"09:00", false, false}, {"09:30", false, true}, {"09:45", false, false}, // times: 1 used up
+		{"10:00", true, false}, {"12:59", true, false}, {"13:00", false, false},
+	} {
+		at, _ := time.Parse("15:04", c.at)
+		now = time.Date(2026, 1, 5, at.Hour(), at.Minute(), 0, 0, time.UTC)
+		if got := in.SMTPAt("mx.school.test", "connect", 25, "") != nil; got != c.smtp {
+			t.Errorf("%s: connect fault struck %v, want %v", c.at, got, c.smtp)
+		}
+		if got := in.DNSFor("school.test", "MX") != nil; got != c.dns {
+			t.Errorf("%s: DNS fault struck %v, want %v", c.at, got, c.dns)
+		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package policy holds a host's rules for what it accepts: who may relay
 // through it (authenticated users, trusted networks, or — badly — anyone),
-// sending limits, block lists and content rules. The SMTP server asks it at
-// each stage; it answers with the reply to give.
+// sending limits, block lists, content rules and greylisting. The SMTP
+// server asks it at each stage; it answers with the reply to give.
 package policy
 
 import (
@@ -13,7 +13,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/topology"
 )
 
@@ -27,36 +26,36 @@ var (
 	ErrTooMany = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Too many recipients for this sender"}
 	// RFC 3463 §3.8: content refused.
 	ErrContent = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message content refused by policy"}
+	// RFC 6647: a temporary failure the client must retry; 4.7.1 as
+	// greylisting servers commonly send it.
+	ErrGreylisted = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted, please try again later"}
 )
 
 // Host is one host's policy.
 type Host struct {
-	relay    string
-	networks map[netip.Addr]bool
-	limits   *scenarios.Limits
-	block    *scenarios.Block
-	content  []scenarios.ContentRule
+	p topology.Policy
 
 	mu   sync.Mutex
 	sent map[string][]time.Time // per sender key: submission times in the last hour
+	grey map[triplet]greyEntry
 }
 
-// New compiles a host's settings; network names are resolved to the hosts'
-// addresses.
-func New(set scenarios.Server, n *topology.Network) *Host {
-	p := &Host{relay: set.Relay, networks: map[netip.Addr]bool{}, limits: set.Limits, block: set.Block,
-		content: set.Content, sent: map[string][]time.Time{}}
-	if p.relay == "" {
-		p.relay = "authenticated"
-	}
-	for _, name := range set.RelayNetworks {
-		if h := n.Host(name); h != nil {
-			p.networks[h.Addr] = true
-		} else if a, err := netip.ParseAddr(name); err == nil {
-			p.networks[a] = true
-		}
-	}
-	return p
+// triplet is what greylisting keys on (RFC 6647): the client's
+// address and the envelope's sender and recipient.
+type triplet struct {
+	client   netip.Addr
+	from, to string
+}
+
+// greyEntry is what a greylisting host remembers of a triplet.
+type greyEntry struct {
+	first  time.Time // the first attempt
+	passed bool      // a retry came after the delay: let it through from now on
+}
+
+// New returns the policy of a host from its compiled settings.
+func New(p topology.Policy) *Host {
+	return &Host{p: p, sent: map[string][]time.Time{}, grey: map[triplet]greyEntry{}}
 }
 
 // MayRelay says whether a client may send through this host to another
@@ -66,9 +65,9 @@ func (p *Host) MayRelay(authUser string, peer netip.Addr) (bool, string) {
 	switch {
 	case authUser != "":
 		return true, "authenticated as " + authUser
-	case p.relay == "open":
+	case p.p.Relay == "open":
 		return true, "open relay: anyone may relay"
-	case p.relay == "networks" && p.networks[peer]:
+	case p.p.Relay == "networks" && p.p.Networks[peer]:
 		return true, "trusted network " + peer.String()
 	}
 	return false, ""
@@ -76,16 +75,16 @@ func (p *Host) MayRelay(authUser string, peer netip.Addr) (bool, string) {
 
 // CheckSender applies the block lists at MAIL.
 func (p *Host) CheckSender(from string) *smtp.SMTPError {
-	if p.block == nil || from == "" {
+	if from == "" {
 		return nil
 	}
-	for _, b := range p.block.Senders {
+	for _, b := range p.p.BlockSenders {
 		if strings.EqualFold(b, from) {
 			return withText(ErrBlocked, fmt.Sprintf("Sender %s is blocked here", from))
 		}
 	}
 	dom := topology.DomainOf(from)
-	for _, b := range p.block.Domains {
+	for _, b := range p.p.BlockDomains {
 		if strings.EqualFold(b, dom) {
 			return withText(ErrBlocked, fmt.Sprintf("Mail from domain %s is blocked here", dom))
 		}
@@ -95,10 +94,7 @@ func (p *Host) CheckSender(from string) *smtp.SMTPError {
 
 // CheckRecipient applies the recipient block list at RCPT.
 func (p *Host) CheckRecipient(to string) *smtp.SMTPError {
-	if p.block == nil {
-		return nil
-	}
-	for _, b := range p.block.Recipients {
+	for _, b := range p.p.BlockRecipients {
 		if strings.EqualFold(b, to) {
 			return withText(ErrBlocked, fmt.Sprintf("Mail to %s is blocked here", to))
 		}
@@ -107,7 +103,7 @@ func (p *Host) CheckRecipient(to string) *smtp.SMTPError {
 }
 
 func (p *Host) key(sender string) string {
-	if p.limits != nil && p.limits.Per == "domain" {
+	if p.p.PerDomain {
 		return "@" + topology.DomainOf(sender)
 	}
 	return strings.ToLower(sender)
@@ -116,7 +112,7 @@ func (p *Host) key(sender string) string {
 // CheckRate counts a new message of sender at now against the hourly
 // limit (simulated time), refusing it with 451 4.7.1 when over.
 func (p *Host) CheckRate(sender string, now time.Time) *smtp.SMTPError {
-	if p.limits == nil || p.limits.MessagesPerHour == 0 || sender == "" {
+	if p.p.MessagesPerHour == 0 || sender == "" {
 		return nil
 	}
 	p.mu.Lock()
@@ -128,9 +124,9 @@ func (p *Host) CheckRate(sender string, now time.Time) *smtp.SMTPError {
 			recent = append(recent, t)
 		}
 	}
-	if len(recent) >= p.limits.MessagesPerHour {
+	if len(recent) >= p.p.MessagesPerHour {
 		p.sent[k] = recent
-		return withText(ErrRate, fmt.Sprintf("%s may send %d messages per hour; try again later", k, p.limits.MessagesPerHour))
+		return withText(ErrRate, fmt.Sprintf("%s may send %d messages per hour; try again later", k, p.p.MessagesPerHour))
 	}
 	p.sent[k] = append(recent, now)
 	return nil
@@ -138,17 +134,17 @@ func (p *Host) CheckRate(sender string, now time.Time) *smtp.SMTPError {
 
 // CheckRecipients refuses the n-th recipient of a message over the limit.
 func (p *Host) CheckRecipients(n int) *smtp.SMTPError {
-	if p.limits == nil || p.limits.RecipientsPerMessage == 0 || n <= p.limits.RecipientsPerMessage {
+	if p.p.RecipientsPerMessage == 0 || n <= p.p.RecipientsPerMessage {
 		return nil
 	}
-	return withText(ErrTooMany, fmt.Sprintf("At most %d recipients per message", p.limits.RecipientsPerMessage))
+	return withText(ErrTooMany, fmt.Sprintf("At most %d recipients per message", p.p.RecipientsPerMessage))
 }
 
 // Content returns the action of the first content rule whose keywords
 // appear in the subject or text ("reject" or "spam"), and the keyword.
 func (p *Host) Content(subject, text string) (string, string) {
 	hay := strings.ToLower(subject + "\n" + text)
-	for _, r := range p.content {
+	for _, r := range p.p.Content {
 		for _, k := range r.Keywords {
 			if k != "" && strings.Contains(hay, strings.ToLower(k)) {
 				return r.Action, k
@@ -156,6 +152,32 @@ func (p *Host) Content(subject, text string) (string, string) {
 		}
 	}
 	return "", ""
+}
+
+// Greylists reports whether the host greylists.
+func (p *Host) Greylists() bool { return p.p.Greylist > 0 }
+
+// Greylist applies greylisting (RFC 6647) to one recipient at RCPT: the
+// first attempt of a triplet, and any retry before the delay has passed,
+// get 451 4.7.1; a retry after it passes, and so does the triplet from
+// then on. now is simulated time. The caller decides which clients are
+// subject to it (servers relaying in, not logged-in users).
+func (p *Host) Greylist(client netip.Addr, from, to string, now time.Time) *smtp.SMTPError {
+	if p.p.Greylist <= 0 || p.p.Networks[client] {
+		return nil // trusted networks are let through, as greylisting servers allow
+	}
+	k := triplet{client: client, from: strings.ToLower(from), to: strings.ToLower(to)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, seen := p.grey[k]
+	switch {
+	case !seen:
+		p.grey[k] = greyEntry{first: now}
+	case e.passed || now.Sub(e.first) >= p.p.Greylist:
+		p.grey[k] = greyEntry{first: e.first, passed: true}
+		return nil
+	}
+	return ErrGreylisted
 }
 
 func withText(e *smtp.SMTPError, text string) *smtp.SMTPError {

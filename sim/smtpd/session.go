@@ -249,6 +249,11 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	} else if ss.user == "" {
 		ss.relayWhy = why
 	}
+	if p := ss.srv.cfg.Policy; p != nil && ss.svc == topology.SMTP && ss.user == "" {
+		if err := p.Greylist(ss.peerAddr, ss.from, to, ss.srv.cfg.Now()); err != nil {
+			return ss.reject(ss.stepHere(2), "rcpt", err, to)
+		}
+	}
 	ss.rcpts = append(ss.rcpts, to)
 	if opts != nil {
 		ss.notify = append(ss.notify, opts.Notify)

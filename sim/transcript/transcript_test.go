@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -91,5 +92,15 @@ func TestRecordsBothSidesOfStartTLS(t *testing.T) {
 		if strings.ContainsRune(l, '\x16') || strings.ContainsRune(l, '\x03') {
 			t.Fatalf("ciphertext in transcript: %q", l)
 		}
+	}
+	// Every reply the server sent is read back with the stage it answered.
+	var got []string
+	for _, r := range SMTPReplies(lines) {
+		got = append(got, fmt.Sprintf("%d %s", r.Code, r.Stage))
+	}
+	want := []string{"220 connect", "250 ehlo", "220 starttls", "250 ehlo", "235 auth", "250 mail", "250 rcpt",
+		"354 data", "250 data", "221 quit"}
+	if !slices.Equal(got, want) {
+		t.Errorf("replies %v, want %v\n%s", got, want, text)
 	}
 }
