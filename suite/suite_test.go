@@ -146,7 +146,7 @@ func TestFailureDetailsAndJUnit(t *testing.T) {
 	for _, want := range []string{"--- fails (testdata/cases/sub/fails.yaml)", "✘ delivered at line 9",
 		`with subject "Goodbye"`, `observed 0 matching of 1 message(s) (subjects: "Hello")`,
 		"Step 6 · mail.example.test files the message in carol@example.test's INBOX", "✘ reply at line 10",
-		"replies seen: none"} {
+		"replies on the wire: 220 at connect, 250 at ehlo"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("failure details lack %q:\n%s", want, b.String())
 		}
