@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -227,7 +228,7 @@ func (d *decoder) decode(orig *yaml.Node, v reflect.Value, path, label, noun str
 	}
 }
 
-// scalar fills a string, integer or boolean; false when it reported an error.
+// scalar fills a string, number or boolean; false when it reported an error.
 func (d *decoder) scalar(n, orig *yaml.Node, v reflect.Value, label string) bool {
 	if n.Kind != yaml.ScalarNode {
 		d.errAt(orig, "", "%s: expected %s, found %s", label, kindWord(v.Kind()), describe(n))
@@ -251,6 +252,13 @@ func (d *decoder) scalar(n, orig *yaml.Node, v reflect.Value, label string) bool
 			return false
 		}
 		v.SetInt(i)
+	case reflect.Float64:
+		var f float64
+		if (tag != "!!int" && tag != "!!float") || n.Decode(&f) != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			d.errAt(orig, "write a number such as 0.3", "%s: %s is not a number", label, strconv.Quote(n.Value))
+			return false
+		}
+		v.SetFloat(f)
 	case reflect.Bool:
 		var b bool
 		if tag != "!!bool" || n.Decode(&b) != nil {
@@ -264,7 +272,7 @@ func (d *decoder) scalar(n, orig *yaml.Node, v reflect.Value, label string) bool
 
 func kindWord(k reflect.Kind) string {
 	switch k {
-	case reflect.Int, reflect.Int64:
+	case reflect.Int, reflect.Int64, reflect.Float64:
 		return "a number"
 	case reflect.Bool:
 		return "true or false"

@@ -3,7 +3,6 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -40,36 +39,6 @@ func (l *loader) order() []string {
 	return out
 }
 
-// readBase reads a base file from the operating system's file system.
-func readBase(path string) ([]byte, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if info.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", path)
-	}
-	return readLimited(path)
-}
-
-// readLimited reads at most MaxSourceSize bytes of a file: a size from
-// Stat is not enough, since a device such as /dev/zero reports none.
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxSourceSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(src) > MaxSourceSize {
-		return nil, fmt.Errorf("the file is too large (more than %d bytes)", MaxSourceSize)
-	}
-	return src, nil
-}
-
 func noExtends(string) ([]byte, error) { return nil, errNoExtends }
 
 // base loads the file s extends. Its problems come back with its own name;
@@ -95,8 +64,17 @@ func (l *loader) base(s *Scenario, chain []string) (*Scenario, ErrorList) {
 	switch {
 	case errors.Is(err, errNoExtends):
 		return nil, errAt("write the domains out in the file", "%v", err)
+	case errors.Is(err, errNotYAMLName):
+		hint := "extend another scenario file"
+		if _, berr := BuiltinSource(s.Extends); berr == nil {
+			hint = fmt.Sprintf("extends takes a file; to start from the built-in, copy it: mailflow new NAME --from %s", s.Extends)
+		}
+		return nil, errAt(hint, "the base file %s is refused: %v", path, err)
 	case err != nil:
 		return nil, errAt(missingHint(s.Extends, path, err), "cannot read the base file %s: %v", path, unwrapPath(err))
+	}
+	if why, hint := notScenario(src); why != "" {
+		return nil, errAt(hint, "the base file %s is not a mailflow scenario: %s", path, why)
 	}
 	base, errs := l.load(path, src, chain)
 	if len(errs) > 0 {

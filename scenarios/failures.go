@@ -140,8 +140,13 @@ func (v *validator) fault(p string, f *Fault) {
 	if f.Times < 0 {
 		v.at(p+".times", "", "times cannot be negative")
 	}
-	if f.Probability < 0 || f.Probability > 1 {
-		v.at(p+".probability", "a probability runs from 0 to 1, e.g. 0.3", "probability %v is out of range", f.Probability)
+	switch pr := f.Probability; {
+	case v.failed[p+".probability"]:
+	case pr < 0 || pr > 1:
+		v.at(p+".probability", "a probability runs from 0 to 1, e.g. 0.3", "probability %v is outside 0 to 1", pr)
+	case pr == 0 && v.explicit(p+".probability"):
+		// 0 is how the fault injector reads "unset", that is always
+		v.at(p+".probability", "write a value above 0, up to 1, or remove the fault", "probability 0 would never apply")
 	}
 	v.duration(p+".delay", f.Delay)
 	v.window(p, f)

@@ -29,6 +29,7 @@ var fieldRules = map[string]map[string]any{
 	"Attachment.Size":    {"minimum": 0, "maximum": MaxAttachmentSize},
 	"Wait.Timeout":       {"pattern": `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`},
 	"Delivered.Count":    {"minimum": 0},
+	"Fault.Probability":  {"exclusiveMinimum": 0, "maximum": 1},
 	"StepsExpectation.Sequence": {
 		"items": map[string]any{"minimum": 1, "maximum": 6}, "uniqueItems": true,
 	},

@@ -32,6 +32,7 @@ func validate(s *Scenario, failed map[string]bool) ErrorList {
 	v := &validator{s: s, failed: failed, users: map[string]UserRef{}, hosts: map[string]string{}, ids: map[string]int{}, domainSet: map[string]bool{}}
 	v.scenario()
 	v.domains()
+	v.capacity()
 	v.mxTargets()
 	v.actions()
 	v.expectations()
@@ -83,6 +84,33 @@ func (v *validator) scenario() {
 			v.at("domains", hint, "\"domains\" at the top level must not be empty")
 		} else {
 			v.at("domains", hint, "missing required field \"domains\" at the top level")
+		}
+	}
+}
+
+// MaxHosts is how many hosts one scenario may have: each gets its own
+// address in a loopback /24, from .10 to .254 with .53 kept for the DNS
+// server (topology.NewPlan), so the plan has room for 244.
+const MaxHosts = 244
+
+// capacity refuses a scenario with more hosts than the address plan holds,
+// at the first host that would not get an address.
+func (v *validator) capacity() {
+	count := 0
+	for i, d := range v.s.Domains {
+		paths := []string{fmt.Sprintf("domains[%d].name", i)} // the default host, mail.<domain>
+		if len(d.Hosts) > 0 {
+			paths = paths[:0]
+			for j := range d.Hosts {
+				paths = append(paths, fmt.Sprintf("domains[%d].hosts[%d].name", i, j))
+			}
+		}
+		for _, p := range paths {
+			if count++; count > MaxHosts {
+				v.at(p, "split the scenario, or let domains share hosts",
+					"this is host number %d; the address plan (one loopback /24) has room for %d hosts", count, MaxHosts)
+				return
+			}
 		}
 	}
 }

@@ -111,3 +111,17 @@ func TestPlanSkipsDNSAndEndsAtTheEdge(t *testing.T) {
 		t.Fatalf("last host %s", last)
 	}
 }
+
+// The plan holds exactly as many hosts as validate lets a scenario have.
+func TestPlanCapacityMatchesValidate(t *testing.T) {
+	p := NewPlan(netip.MustParsePrefix("127.27.0.0/24"), false)
+	n := 0
+	for ; ; n++ {
+		if _, err := p.Next(); err != nil {
+			break
+		}
+	}
+	if n != scenarios.MaxHosts {
+		t.Fatalf("plan holds %d hosts, scenarios.MaxHosts is %d", n, scenarios.MaxHosts)
+	}
+}
