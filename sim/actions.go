@@ -91,6 +91,13 @@ func (n *Network) drive(ctx context.Context, done func() bool) error {
 func (n *Network) StartDriver() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed || n.stopDriver != nil {
+		cancel()
+		return
+	}
+	n.stopDriver, n.driverDone = cancel, done
 	go func() {
 		defer close(done)
 		for {
@@ -102,9 +109,6 @@ func (n *Network) StartDriver() {
 			}
 		}
 	}()
-	n.mu.Lock()
-	n.stopDriver = func() { cancel(); <-done }
-	n.mu.Unlock()
 }
 
 // submission describes how a client reaches its server.
@@ -250,7 +254,7 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 		Remote:  netip.AddrPortFrom(sub.host.Addr, uint16(port)),
 		Name:    strings.ReplaceAll(clientOf(s), "'s mail client", "-laptop") + ".local",
 		TLS:     sub.tls,
-		Config:  &tls.Config{ServerName: sub.host.Name, RootCAs: n.CA.Pool(), Time: n.Clock.Now},
+		Config:  &tls.Config{ServerName: sub.host.Name, RootCAs: n.CA.Pool(), Time: n.certNow},
 		Timeout: n.timeout,
 		Record:  rec,
 	})

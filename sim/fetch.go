@@ -57,7 +57,7 @@ func (n *Network) fetch(ctx context.Context, f *scenarios.Fetch) error {
 	} else {
 		d := net.Dialer{Timeout: n.timeout, LocalAddr: &net.TCPAddr{IP: net.IP(n.Topology.ClientAddr.AsSlice())}}
 		addr := netip.AddrPortFrom(host.Addr, uint16(port)).String()
-		conf := &tls.Config{ServerName: host.Name, RootCAs: n.CA.Pool(), Time: n.Clock.Now}
+		conf := &tls.Config{ServerName: host.Name, RootCAs: n.CA.Pool(), Time: n.certNow}
 		ctx, cancel := context.WithTimeout(ctx, n.timeout)
 		defer cancel()
 		conn, err := d.DialContext(ctx, "tcp", addr)

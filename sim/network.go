@@ -61,6 +61,15 @@ type Options struct {
 	// Sinks see every event from the first one on.
 	Sinks  []event.Sink
 	Logger *slog.Logger
+	// CertClock is the time certificates are issued at and verified
+	// against. Nil means the simulated clock, so that runs and traces do
+	// not depend on the day; `mailflow up` sets time.Now, since real
+	// clients verify against their own clocks.
+	CertClock func() time.Time
+	// HistoryLimit, when positive, keeps only about the last so many events
+	// in the bus's history (event.Bus.SetHistoryLimit): a network that runs
+	// for days sets it; runs keep everything for their checks.
+	HistoryLimit int
 	// Timeout bounds every wall-clock wait of the protocols (server read
 	// timeouts, client command timeouts). Defaults to 60s; a step-through
 	// view that pauses the world for minutes sets it long.
@@ -81,6 +90,8 @@ type Network struct {
 
 	log     *slog.Logger
 	timeout time.Duration
+	// certNow is Options.CertClock, or the simulated clock.
+	certNow func() time.Time
 	faults  *fault.Injector
 	tracker *tracker
 	dns     *dnsd.Server
@@ -89,8 +100,10 @@ type Network struct {
 	closers []func() error
 	queues  map[string]*queue.Queue
 	closed  bool
-	// stopDriver ends the background driver of StartDriver.
+	// stopDriver tells the background driver of StartDriver to end;
+	// driverDone is closed when it has.
 	stopDriver func()
+	driverDone chan struct{}
 }
 
 // Start builds the scenario's topology and starts every server. On error
@@ -115,8 +128,13 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	if n.timeout == 0 {
 		n.timeout = time.Minute
 	}
+	n.certNow = opts.CertClock
+	if n.certNow == nil {
+		n.certNow = n.Clock.Now
+	}
 	n.faults = fault.New(topo.Faults, s.Seed, n.Clock.Now)
 	n.Bus = event.NewBus(n.Clock, opts.Narrate)
+	n.Bus.SetHistoryLimit(opts.HistoryLimit)
 	n.tracker = newTracker(s)
 	n.Bus.Attach(n.tracker)
 	for _, sink := range opts.Sinks {
@@ -128,7 +146,7 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 			n = nil
 		}
 	}()
-	if n.CA, err = pki.NewCA("mailflow simulated CA", start); err != nil {
+	if n.CA, err = pki.NewCA("mailflow simulated CA", n.certNow()); err != nil {
 		return n, err
 	}
 	for _, u := range topo.Users {
@@ -202,7 +220,7 @@ func (n *Network) startHost(h *topology.Host) error {
 		return err
 	}
 	cert, err := n.CA.Issue([]string{h.Name}, []net.IP{net.IP(h.Addr.AsSlice())},
-		pki.IssueOptions{Now: n.Clock.Now(), Fault: certFault})
+		pki.IssueOptions{Now: n.certNow(), Fault: certFault})
 	if err != nil {
 		return err
 	}
@@ -213,7 +231,7 @@ func (n *Network) startHost(h *topology.Host) error {
 		return err
 	}
 	q := queue.New(queue.Config{Host: h, DNS: n.DNSAddrPort(), PortOf: n.PortOf, RootCAs: n.CA.Pool(),
-		Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule, Register: n.IDs.Register,
+		TLSTime: n.certNow, Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule, Register: n.IDs.Register,
 		Policy: qpolicy, Seed: n.Scenario.Seed, Logger: n.log.With("host", h.Name, "part", "queue"),
 		WallTimeout: n.timeout})
 	n.queues[h.Name] = q
@@ -352,8 +370,8 @@ func (n *Network) DNSAddrPort() netip.AddrPort {
 // Queue returns a host's outbound queue.
 func (n *Network) Queue(host string) *queue.Queue { return n.queues[host] }
 
-// Close stops every server and queue, in reverse order of starting, and
-// waits for all their goroutines.
+// Close stops the driver, every server and queue, in reverse order of
+// starting, and waits for all their goroutines.
 func (n *Network) Close() error {
 	n.mu.Lock()
 	if n.closed {
@@ -362,16 +380,21 @@ func (n *Network) Close() error {
 	}
 	n.closed = true
 	closers := n.closers
-	stop := n.stopDriver
+	stop, driverDone := n.stopDriver, n.driverDone
 	n.mu.Unlock()
 	if stop != nil {
 		stop()
 	}
+	// The driver may be inside a delivery attempt: closing the servers and
+	// queues first ends it, so waiting for the driver cannot hang.
 	var errs []error
 	for i := len(closers) - 1; i >= 0; i-- {
 		if err := closers[i](); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if driverDone != nil {
+		<-driverDone
 	}
 	return errors.Join(errs...)
 }

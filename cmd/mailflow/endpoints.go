@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -14,6 +15,8 @@ import (
 
 // endpoints is the --endpoints-json contract (DESIGN.md).
 type endpoints struct {
+	// Net is the loopback /24 the hosts have their addresses in.
+	Net      string         `json:"net"`
 	CAFile   string         `json:"ca_file"`
 	PortPlan string         `json:"port_plan"`
 	DNS      dnsEndpoint    `json:"dns"`
@@ -40,8 +43,11 @@ type userEndpoint struct {
 	Host     string `json:"host"`
 }
 
-func endpointsOf(n *sim.Network, caFile string) endpoints {
-	ep := endpoints{CAFile: caFile, PortPlan: map[sim.PortMode]string{sim.PortsEphemeral: "ephemeral",
+func endpointsOf(n *sim.Network, prefix netip.Prefix, caFile string) endpoints {
+	if !prefix.Contains(n.Topology.DNSAddr) {
+		prefix = netip.PrefixFrom(n.Topology.DNSAddr, 32) // every host shares one address
+	}
+	ep := endpoints{Net: prefix.String(), CAFile: caFile, PortPlan: map[sim.PortMode]string{sim.PortsEphemeral: "ephemeral",
 		sim.PortsStandard: "standard", sim.PortsHigh: "high (standard + 10000)"}[n.PortPlan]}
 	dns := n.DNSAddrPort()
 	ep.DNS = dnsEndpoint{Address: dns.Addr().String(), Port: int(dns.Port())}
@@ -63,7 +69,7 @@ func endpointsOf(n *sim.Network, caFile string) endpoints {
 }
 
 func printEndpoints(w io.Writer, ep endpoints) {
-	fmt.Fprintf(w, "Simulated internet (port plan: %s)\n\n", ep.PortPlan)
+	fmt.Fprintf(w, "Simulated internet on %s (port plan: %s)\n\n", ep.Net, ep.PortPlan)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tADDRESS\tMX\tPORTS")
 	fmt.Fprintf(tw, "dns\t%s\t\tdns %d\n", ep.DNS.Address, ep.DNS.Port)

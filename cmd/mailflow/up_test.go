@@ -36,9 +36,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testUpBase is where the tests' `up`s look for a free network, away from
+// the one users get.
+var testUpBase = netip.MustParsePrefix("127.26.0.0/24")
+
 // startUp runs `mailflow up` in the background until the test ends and
 // returns its endpoints and output.
 func startUp(t *testing.T, scenario string) (endpoints, *syncBuffer, string) {
+	t.Helper()
+	return startUpWith(t, scenario, upOptions{quiet: true})
+}
+
+// startUpWith is startUp with options; the files and the network base are
+// filled in.
+func startUpWith(t *testing.T, scenario string, o upOptions) (endpoints, *syncBuffer, string) {
 	t.Helper()
 	dir := t.TempDir()
 	epFile := filepath.Join(dir, "endpoints.json")
@@ -46,8 +57,8 @@ func startUp(t *testing.T, scenario string) (endpoints, *syncBuffer, string) {
 	ready := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	o := upOptions{endpointsJSON: epFile, caOut: filepath.Join(dir, "ca.pem"), quiet: true,
-		prefix: netip.MustParsePrefix("127.26.0.0/24"), ready: func(endpoints, string) { close(ready) }}
+	o.endpointsJSON, o.caOut, o.base = epFile, filepath.Join(dir, "ca.pem"), testUpBase
+	o.ready = func(endpoints, string) { close(ready) }
 	go func() { done <- upScenario(ctx, out, scenario, o) }()
 	select {
 	case <-ready:
@@ -74,7 +85,7 @@ func startUp(t *testing.T, scenario string) (endpoints, *syncBuffer, string) {
 
 func TestUpPrintsEndpointsThatWork(t *testing.T) {
 	ep, out, raw := startUp(t, "cross-domain")
-	for _, key := range []string{`"ca_file"`, `"dns"`, `"address"`, `"port"`, `"hosts"`, `"ports"`, `"smtp"`,
+	for _, key := range []string{`"net"`, `"ca_file"`, `"dns"`, `"address"`, `"port"`, `"hosts"`, `"ports"`, `"smtp"`,
 		`"submission"`, `"submissions"`, `"users"`, `"password"`, `"host"`} {
 		if !strings.Contains(raw, key) {
 			t.Errorf("endpoints JSON lacks %s:\n%s", key, raw)
@@ -83,7 +94,7 @@ func TestUpPrintsEndpointsThatWork(t *testing.T) {
 	if len(ep.Hosts) != 2 || len(ep.Users) != 2 {
 		t.Fatalf("endpoints: %+v", ep)
 	}
-	for _, want := range []string{"mail.example.test", "alice@example.test", "password", "dig @", "swaks --server",
+	for _, want := range []string{"Simulated internet on " + ep.Net, "mail.example.test", "alice@example.test", "password", "dig @", "swaks --server",
 		"curl", "openssl s_client", ep.CAFile} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

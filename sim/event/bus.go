@@ -34,6 +34,8 @@ type Bus struct {
 	mu      sync.Mutex
 	seq     int64
 	history []Event
+	dropped int // events dropped from the front of history
+	limit   int // SetHistoryLimit; 0 keeps every event
 	sinks   []Sink
 	changed chan struct{} // closed and replaced on every publish
 }
@@ -61,6 +63,21 @@ func (b *Bus) SetGate(gate func(Event)) {
 	b.mu.Unlock()
 }
 
+// SetHistoryLimit makes the bus keep only about the last n events (at
+// least n, fewer than 2n) for History and Wait, so that a network that runs
+// for days (mailflow up) does not grow without bound. 0 keeps every event,
+// as runs and their checks need.
+func (b *Bus) SetHistoryLimit(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.limit = max(n, 0)
+	if b.limit > 0 {
+		b.trim()
+		// room for 2n from the start: appending never grows it further
+		b.history = append(make([]Event, 0, 2*b.limit), b.history...)
+	}
+}
+
 // Publish numbers e, stamps it and hands it to every sink. It returns the
 // event as published.
 func (b *Bus) Publish(e Event) Event {
@@ -81,12 +98,24 @@ func (b *Bus) Publish(e Event) Event {
 		e.Text = b.narrate(e)
 	}
 	b.history = append(b.history, e)
+	b.trim()
 	for _, s := range b.sinks {
 		s.Handle(e)
 	}
 	close(b.changed)
 	b.changed = make(chan struct{})
 	return e
+}
+
+// trim keeps the newest limit events once 2*limit are held, copying them
+// so that the dropped events' memory is released.
+func (b *Bus) trim() {
+	if b.limit == 0 || len(b.history) < 2*b.limit {
+		return
+	}
+	drop := len(b.history) - b.limit
+	b.history = append(make([]Event, 0, 2*b.limit), b.history[drop:]...)
+	b.dropped += drop
 }
 
 // Seq is the number of the last event published.
@@ -96,7 +125,8 @@ func (b *Bus) Seq() int64 {
 	return b.seq
 }
 
-// History returns a copy of every event published so far.
+// History returns a copy of every event published so far (of the last
+// ones only, with SetHistoryLimit).
 func (b *Bus) History() []Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -104,15 +134,15 @@ func (b *Bus) History() []Event {
 }
 
 // Wait blocks until some event satisfies match (already published ones
-// count) or ctx ends. It is how actions and tests await what the servers do
-// instead of sleeping.
+// still kept count) or ctx ends. It is how actions and tests await what
+// the servers do instead of sleeping.
 func (b *Bus) Wait(ctx context.Context, match func(Event) bool) (Event, error) {
-	next := 0
+	next := 0 // counted from the first event ever published
 	for {
 		b.mu.Lock()
-		for ; next < len(b.history); next++ {
-			if match(b.history[next]) {
-				e := b.history[next]
+		next = max(next, b.dropped)
+		for ; next < b.dropped+len(b.history); next++ {
+			if e := b.history[next-b.dropped]; match(e) {
 				b.mu.Unlock()
 				return e, nil
 			}

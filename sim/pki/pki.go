@@ -2,9 +2,10 @@
 // one root that clients trust, leaf certificates for STARTTLS and implicit
 // TLS, and deliberately broken leaves for TLS-failure lessons.
 //
-// Every time comes from a parameter, never from the wall clock, because the
-// simulation runs on its own clock; clients verify with tls.Config.Time set to
-// the same simulated now.
+// Every time comes from a parameter, never from the wall clock: runs and
+// tests issue and verify at the simulated now (tls.Config.Time), so that
+// traces do not depend on the day, while `mailflow up` passes the wall
+// clock, so that real clients trust its certificates today and for a year.
 package pki
 
 import (
@@ -28,7 +29,9 @@ import (
 const (
 	backdate     = time.Hour
 	rootLifetime = 10 * 365 * 24 * time.Hour
-	leafLifetime = 365 * 24 * time.Hour
+	// A year and a month: a leaf issued by `mailflow up` still verifies a
+	// year from now, within the 398 days clients accept of a leaf.
+	leafLifetime = 398 * 24 * time.Hour
 
 	expiredAgo     = 3 * 24 * time.Hour // expired: NotAfter = now - 3 days
 	notYetValidIn  = 2 * 24 * time.Hour // not-yet-valid: NotBefore = now + 2 days
@@ -146,7 +149,7 @@ type IssueOptions struct {
 
 // Issue makes an ECDSA P-256 leaf for the given DNS names and IP addresses,
 // usable by servers and clients (ServerAuth and ClientAuth), valid from
-// opts.Now-1h for one year unless opts.Fault says otherwise. The returned
+// opts.Now-1h for 398 days unless opts.Fault says otherwise. The returned
 // certificate carries its parsed Leaf.
 func (ca *CA) Issue(names []string, ips []net.IP, opts IssueOptions) (tls.Certificate, error) {
 	if len(names) == 0 && len(ips) == 0 {

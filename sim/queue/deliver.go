@@ -345,7 +345,7 @@ func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap ne
 	if state, ok := c.TLSConnectionState(); ok {
 		te := event.Event{Kind: event.SMTPTLS, Step: 5, Msg: e.Msg, Peer: mxName, TLS: tls.VersionName(state.Version)}
 		if *verified != nil {
-			why := pki.Describe(*verified, q.cfg.Now())
+			why := pki.Describe(*verified, q.cfg.TLSTime())
 			te.Error = "certificate not verified: " + why
 			if pol.TLS == "required" {
 				q.publish(te)
@@ -402,10 +402,10 @@ func (q *Queue) tlsConfig(serverName string, verified *error) *tls.Config {
 		ServerName:         serverName,
 		InsecureSkipVerify: true, // verified below against the simulated clock, and recorded
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			*verified = verifyChain(cs, serverName, q.cfg.RootCAs, q.cfg.Now())
+			*verified = verifyChain(cs, serverName, q.cfg.RootCAs, q.cfg.TLSTime())
 			return nil
 		},
-		Time: q.cfg.Now,
+		Time: q.cfg.TLSTime,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -63,6 +64,8 @@ type Config struct {
 	// well-known port of a service maps to a real port chosen at start.
 	PortOf  func(addr netip.Addr, hostName string, svc topology.Service) (netip.AddrPort, error)
 	RootCAs *x509.CertPool
+	// TLSTime is the time peers' certificates are verified at; default Now.
+	TLSTime func() time.Time
 	Publish func(event.Event)
 	Now     func() time.Time
 	// Schedule runs fn when the simulated clock reaches at. Delivery
@@ -143,6 +146,9 @@ func New(cfg Config) *Queue {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.TLSTime == nil {
+		cfg.TLSTime = cfg.Now
+	}
 	if cfg.Schedule == nil {
 		cfg.Schedule = func(_ time.Time, fn func()) { go fn() }
 	}
@@ -218,6 +224,14 @@ func (q *Queue) Entries() []Entry {
 	return out
 }
 
+// Held is how many messages the queue holds: those with a recipient still
+// pending. A delivered or bounced message is let go.
+func (q *Queue) Held() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
+
 // Close refuses new messages and makes a running attempt give up.
 func (q *Queue) Close() error {
 	q.mu.Lock()
@@ -225,6 +239,16 @@ func (q *Queue) Close() error {
 	q.mu.Unlock()
 	q.cancel()
 	return nil
+}
+
+// release forgets a message with no recipient left pending, so that a
+// queue that runs for days holds only what still waits.
+func (q *Queue) release(e *Entry) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if i := slices.Index(q.items, e); i >= 0 {
+		q.items = slices.Delete(q.items, i, i+1)
+	}
 }
 
 func (q *Queue) publish(e event.Event) {
@@ -286,6 +310,7 @@ func (q *Queue) afterAttempt(e *Entry) {
 	}
 	if !e.Pending() {
 		q.bounceFailed(e)
+		q.release(e)
 		return
 	}
 	if d := q.cfg.Policy.DelayNotice; d > 0 && !e.delaySent && now.Sub(e.Arrived) >= d {

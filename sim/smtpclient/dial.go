@@ -43,10 +43,13 @@ type Options struct {
 // Dial connects, sets up TLS as asked and says EHLO.
 func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
 	d := net.Dialer{Timeout: o.Timeout, LocalAddr: &net.TCPAddr{IP: net.IP(o.Local.AsSlice())}}
-	raw, err := d.DialContext(ctx, "tcp", o.Remote.String())
+	dialed, err := d.DialContext(ctx, "tcp", o.Remote.String())
 	if err != nil {
 		return nil, err
 	}
+	// Ending ctx ends the session too, not just the dial: closing the
+	// network must not wait for a command timeout.
+	var raw net.Conn = &ctxConn{Conn: dialed, stop: context.AfterFunc(ctx, func() { dialed.Close() })}
 	var conn net.Conn = raw
 	if o.TLS == Implicit {
 		// The recorder goes under TLS (for the direction) and go-smtp gets
@@ -125,4 +128,16 @@ func (c *heloConn) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// ctxConn is a connection closed when its context ends; closing it first
+// forgets the context.
+type ctxConn struct {
+	net.Conn
+	stop func() bool
+}
+
+func (c *ctxConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
