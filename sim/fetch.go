@@ -163,6 +163,11 @@ func imapFetch(conn net.Conn, starttls bool, conf *tls.Config, rec *transcript.R
 		c = imapclient.New(conn, opts)
 	}
 	defer c.Close()
+	// The client would send LOGIN before it has read the greeting: wait for
+	// it, so the transcript shows the server speaking first, as on the wire.
+	if err := c.WaitGreeting(); err != nil {
+		return fetchResult{err: err}
+	}
 	if err := c.Login(user, pass).Wait(); err != nil {
 		return fetchResult{err: err}
 	}

@@ -22,7 +22,8 @@ type runOptions struct {
 	transcript bool
 	timeout    time.Duration
 	tui        bool // the classroom view (tui_cmd.go)
-	step       bool // ... paused before each step
+	step       bool   // ... paused before each step
+	theme      string // ... in these colours
 	plot       string
 }
 
@@ -56,6 +57,7 @@ scenario cannot be read.`,
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up when the run takes longer than this (wall time)")
 	f.BoolVar(&o.tui, "tui", false, "show the run in the classroom view (a terminal UI); without a terminal, narrate")
 	f.BoolVar(&o.step, "step", false, "with --tui: pause before each step until space is pressed")
+	addThemeFlag(cmd, &o.theme)
 	f.StringVar(&o.plot, "plot", "", "after the run, draw its timeline into this file (.png or .svg)")
 	return cmd
 }

@@ -36,12 +36,15 @@ func newDemoCommand() *cobra.Command {
 		Short: "Show the six steps live, step by step, on the cross-domain scenario",
 		Long: `Demo opens the classroom view on the cross-domain built-in with the world
 paused before each step: space (or →) lets the next step happen, b steps
-back through what already happened, p plays, w explains the step, ? lists
-the keys, q quits. It is 'mailflow run cross-domain --tui --step'.
+back through what already happened, o skips to the outcome, / filters the
+log, p plays, w explains the step, ? lists the keys, q quits. It also stops
+just after any failure, showing the ✗ and its reason. It is
+'mailflow run cross-domain --tui --step'. --theme light suits a projector.
 
 Without a terminal it prints the narrated log instead.`,
 		Example: `  mailflow demo
   mailflow demo --lang vi
+  mailflow demo --theme light          # dark text on white, for a projector
   mailflow demo --trace lesson.jsonl   # record it for 'mailflow replay'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,19 +55,35 @@ Without a terminal it prints the narrated log instead.`,
 	f := cmd.Flags()
 	f.StringVar(&o.lang, "lang", "", "narration language: en or vi (default from LANG)")
 	f.StringVar(&o.trace, "trace", "", "also record the events as JSON Lines in this file")
+	addThemeFlag(cmd, &o.theme)
 	return cmd
 }
 
+// addThemeFlag adds --theme to a command that opens the classroom view.
+func addThemeFlag(cmd *cobra.Command, theme *string) {
+	cmd.Flags().StringVar(theme, "theme", tui.ThemeDark, "classroom view colours: dark, or light for a projector")
+}
+
+// pickTheme reads --theme; NO_COLOR wins over either.
+func pickTheme(name string) (tui.Theme, error) {
+	th, err := tui.ParseTheme(name)
+	if err != nil {
+		return th, badInput(err)
+	}
+	return th, nil
+}
+
 func newReplayCommand() *cobra.Command {
-	var lang string
+	var lang, theme string
 	var at int
 	cmd := &cobra.Command{
 		Use:   "replay TRACE.jsonl",
 		Short: "Show a recorded run in the classroom view, with seek",
 		Long: `Replay shows a trace recorded with --trace or --format json in the same view
 as a live run, without starting any network. It starts paused before the
-first step: space/→ and b/← move a step, '.' and ',' one event, Home and
-End jump to the ends, g goes to an event number, p plays.
+first step: space/→ and b/← move a step (stopping after failures too),
+'.' and ',' one event, Home and End jump to the ends, o to the outcome,
+g goes to an event number, / filters the log, p plays.
 
 Without a terminal it prints the trace's narrated log instead.`,
 		Example: `  mailflow run cross-domain --trace run.jsonl
@@ -72,11 +91,12 @@ Without a terminal it prints the trace's narrated log instead.`,
   mailflow replay run.jsonl --lang vi --at 12`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return replayTrace(cmd.Context(), cmd.OutOrStdout(), args[0], lang, at)
+			return replayTrace(cmd.Context(), cmd.OutOrStdout(), args[0], lang, theme, at)
 		},
 	}
 	cmd.Flags().StringVar(&lang, "lang", "", "narration language: en or vi (default from LANG)")
 	cmd.Flags().IntVar(&at, "at", 0, "start at this event number (default: before the first step)")
+	addThemeFlag(cmd, &theme)
 	return cmd
 }
 
@@ -104,6 +124,10 @@ func openView(stdout io.Writer) (tcell.Screen, bool) {
 // terminal it falls back to the narrated log.
 func runTUI(ctx context.Context, stdout io.Writer, arg string, o runOptions) error {
 	lang, err := pickLang(o.lang)
+	if err != nil {
+		return err
+	}
+	theme, err := pickTheme(o.theme)
 	if err != nil {
 		return err
 	}
@@ -143,7 +167,7 @@ func runTUI(ctx context.Context, stdout io.Writer, arg string, o runOptions) err
 		return fmt.Errorf("starting the simulated network: %w", err)
 	}
 	app := tui.NewApp(tui.Options{Lang: lang, Title: s.Name, Hosts: viewHosts(n), Step: o.step,
-		Theme: tui.ThemeFromEnv(), Screen: screen, Intake: intake})
+		Theme: theme, Screen: screen, Intake: intake})
 
 	ctx, stop := signal.NotifyContext(orBackground(ctx), os.Interrupt)
 	defer stop()
@@ -239,8 +263,12 @@ func viewHosts(n *sim.Network) []tui.Host {
 }
 
 // replayTrace is 'mailflow replay': a recorded run in the classroom view.
-func replayTrace(ctx context.Context, stdout io.Writer, path, langFlag string, at int) error {
+func replayTrace(ctx context.Context, stdout io.Writer, path, langFlag, themeFlag string, at int) error {
 	lang, err := pickLang(langFlag)
+	if err != nil {
+		return err
+	}
+	theme, err := pickTheme(themeFlag)
 	if err != nil {
 		return err
 	}
@@ -274,7 +302,7 @@ func replayTrace(ctx context.Context, stdout io.Writer, path, langFlag string, a
 	}
 	ctx, stop := signal.NotifyContext(orBackground(ctx), os.Interrupt)
 	defer stop()
-	app := tui.NewApp(tui.Options{Lang: lang, Title: title, Theme: tui.ThemeFromEnv(), Screen: screen, At: at})
+	app := tui.NewApp(tui.Options{Lang: lang, Title: title, Theme: theme, Screen: screen, At: at})
 	if err := app.Replay(ctx, events); err != nil {
 		return fmt.Errorf("classroom view: %w", err)
 	}

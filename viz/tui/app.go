@@ -21,7 +21,9 @@ type Options struct {
 	Hosts []Host
 	// Step starts paused before the first step (step-through); otherwise a
 	// live run plays at 1×. A replay always starts paused.
-	Step  bool
+	Step bool
+	// Theme is the colours (see ParseTheme); NO_COLOR is honoured
+	// whatever it says.
 	Theme Theme
 	// Screen to draw on; nil opens the terminal (see OpenTerminal).
 	Screen tcell.Screen
@@ -75,9 +77,11 @@ type App struct {
 	pos    int  // events shown
 	follow bool // the view moves on with the world
 
-	playing bool
-	speed   int
-	timer   *time.Timer // a playing replay's next tick
+	playing  bool
+	skipping bool // running on to the outcome without stopping
+	speed    int
+	timer    *time.Timer // a playing replay's next tick
+	filter   Filter      // what the log shows
 
 	selMsg     string
 	msgPinned  bool
@@ -128,12 +132,10 @@ func (p *pane) Draw(screen tcell.Screen) {
 	if p.name != nil {
 		// The focused pane's title gets an arrow, so it shows without colour.
 		// No style tags here: tview measures titles in bytes.
-		title, color := " "+p.name()+" ", tcell.ColorDefault
+		title, color := " "+p.name()+" ", p.app.th.Text()
 		if a := p.app; len(a.focus) > 0 && a.focus[a.focused] == p {
 			title = " ▸ " + p.name() + " "
-			if !a.th.NoColor {
-				color = tcell.ColorYellow
-			}
+			color = a.th.color(roleFocus)
 		}
 		p.SetTitle(title)
 		p.SetTitleColor(color)
@@ -149,13 +151,10 @@ func (p *pane) Draw(screen tcell.Screen) {
 // newPane makes a pane; with a name it gets a border and that title.
 func (a *App) newPane(name func() string, render func(int) string) *pane {
 	tv := tview.NewTextView().SetDynamicColors(true).SetWrap(true).SetWordWrap(true)
-	tv.SetTextColor(tcell.ColorDefault)
-	tv.SetBackgroundColor(tcell.ColorDefault)
+	a.th.styleText(tv)
 	p := &pane{TextView: tv, app: a, name: name, render: render}
 	if name != nil {
 		tv.SetBorder(true)
-		tv.SetBorderColor(tcell.ColorDefault)
-		tv.SetTitleColor(tcell.ColorDefault)
 		tv.SetTitleAlign(tview.AlignLeft)
 	}
 	return p
@@ -174,8 +173,12 @@ func (a *App) build() {
 		func(cols int) string { return RenderTopology(a.model, a.lang, a.th, cols) })
 	a.msgs = a.newPane(func() string { return esc(w().messages) },
 		func(cols int) string { return RenderMessages(a.model, a.stripMsg(), a.lang, a.th, cols) })
-	a.log = a.newPane(func() string { return esc(w().log) },
-		func(cols int) string { return RenderLog(a.model, a.nextEvent(), a.lang, a.th, cols) })
+	a.log = a.newPane(func() string {
+		if a.filter.Empty() {
+			return esc(w().log)
+		}
+		return esc(w().log + " · " + w().filterShown + ": " + a.filter.String())
+	}, func(cols int) string { return RenderLog(a.model, a.nextEvent(), a.filter, a.lang, a.th, cols) })
 	a.trans = a.newPane(func() string { return esc(w().transcript) },
 		func(cols int) string { return RenderTranscript(a.model, a.connIndex(), a.lang, a.th) })
 	a.msgs.SetRegions(true)
@@ -192,10 +195,10 @@ func (a *App) build() {
 		AddItem(body, 0, 1, true).
 		AddItem(a.footer, 1, 0, false)
 	for _, f := range []*tview.Flex{left, right, body, root} {
-		f.SetBackgroundColor(tcell.ColorDefault)
+		f.SetBackgroundColor(a.th.Background())
 	}
 	a.pages = tview.NewPages().AddPage("main", root, true, true)
-	a.pages.SetBackgroundColor(tcell.ColorDefault)
+	a.pages.SetBackgroundColor(a.th.Background())
 	a.tv.SetRoot(a.pages, true).SetFocus(a.log)
 	a.tv.SetInputCapture(a.onKey)
 }

@@ -72,6 +72,10 @@ func (a *App) runeKey(ev *tcell.EventKey) *tcell.EventKey {
 		a.seek(a.pos - 1)
 	case 'p':
 		a.setPlaying(!a.playing)
+	case 'o':
+		a.skipToOutcome()
+	case '/':
+		a.openFilter()
 	case '+', '=':
 		a.setSpeed(a.speed + 1)
 	case '-', '_':
@@ -106,14 +110,23 @@ func (a *App) paneKey(ev *tcell.EventKey) *tcell.EventKey {
 	step := map[tcell.Key]int{tcell.KeyUp: -1, tcell.KeyDown: 1, tcell.KeyPgUp: -10, tcell.KeyPgDn: 10}[ev.Key()]
 	switch a.focus[a.focused] {
 	case a.log:
-		n := len(a.model.Events)
-		if n == 0 {
+		var shown []int // the lines the filter keeps
+		for i, e := range a.model.Events {
+			if a.filter.Match(e) {
+				shown = append(shown, i)
+			}
+		}
+		if len(shown) == 0 {
 			return nil
 		}
-		if a.selLog < 0 {
-			a.selLog = n
+		at := len(shown) // following the end: the first step up is the last line
+		for j, i := range shown {
+			if i >= a.selLog && a.selLog >= 0 {
+				at = j
+				break
+			}
 		}
-		a.selLog = max(0, min(n-1, a.selLog+step))
+		a.selLog = shown[max(0, min(len(shown)-1, at+step))]
 		a.connPinned = false
 		a.log.Highlight(LogRegion(a.selLog)).ScrollToHighlight()
 	case a.msgs:
@@ -183,6 +196,7 @@ func (a *App) seek(k int) {
 }
 
 func (a *App) setPlaying(on bool) {
+	a.skipping = false
 	if on && a.live && a.pos < a.tl.Len() {
 		a.seek(a.tl.Len()) // playing a live run means following it
 	}
@@ -195,12 +209,38 @@ func (a *App) setPlaying(on bool) {
 }
 
 func (a *App) setSpeed(i int) {
+	a.skipping = false
 	a.speed = max(0, min(i, len(speeds)-1))
 	if a.live {
 		a.gate.SetPlaying(a.playing, speeds[a.speed].interval)
 		return
 	}
 	a.schedule()
+}
+
+// skipToOutcome runs on to the end without stopping: a replay jumps to
+// its last event, a live world is let through every stop until it ends.
+func (a *App) skipToOutcome() {
+	a.setPlaying(false)
+	a.seek(a.tl.Len())
+	if a.live {
+		done, _ := a.world()
+		a.skipping = !done
+		a.gate.SetPlaying(true, 0)
+	}
+}
+
+// setFilter changes what the log shows; a selected line the filter hides
+// is let go.
+func (a *App) setFilter(f Filter) {
+	a.filter = f
+	if a.selLog >= 0 && a.selLog < len(a.model.Events) && !f.Match(a.model.Events[a.selLog]) {
+		a.selLog = -1
+		a.log.Highlight()
+	}
+	if a.selLog < 0 {
+		a.log.ScrollToEnd()
+	}
 }
 
 // schedule arms the next tick of a playing replay.
@@ -242,6 +282,9 @@ func (a *App) moveConn(d int) {
 func (a *App) headerState() Header {
 	h := Header{Title: a.opts.Title, Replay: !a.live, Speed: speeds[a.speed].label, Pos: a.pos,
 		Len: a.tl.Len(), Clock: a.model.Clock}
+	if n := a.tl.Len(); n > 0 {
+		h.Dated = SpansDays(a.tl.At(0).Time, a.tl.At(n-1).Time)
+	}
 	if h.Title == "" {
 		h.Title = a.model.Scenario
 	}
@@ -254,6 +297,8 @@ func (a *App) headerState() Header {
 		h.Mode = ModeHistory
 	case a.live && done && a.nextEvent() == nil, !a.live && a.pos == a.tl.Len():
 		h.Mode = ModeFinished
+	case a.skipping:
+		h.Mode = ModeSkipping
 	case a.playing:
 		h.Mode = ModePlaying
 	default:
@@ -263,10 +308,11 @@ func (a *App) headerState() Header {
 }
 
 // nextEvent is the step about to start: held at the gate, or next in the
-// history when the view stands at a stop.
+// history when the view stands before it. A stop just after a failure has
+// none, unless a step starts right there too.
 func (a *App) nextEvent() *event.Event {
 	if a.pos < a.tl.Len() {
-		if a.tl.IsStop(a.pos) {
+		if a.tl.StartsAt(a.pos) {
 			e := a.tl.At(a.pos)
 			return &e
 		}
@@ -281,10 +327,14 @@ func (a *App) nextEvent() *event.Event {
 }
 
 // stripMsg is the message the strip follows: the one picked in the
-// messages pane, else the one about to move, else the last one that did.
+// messages pane, else the one that just failed, else the one about to
+// move, else the last one that did.
 func (a *App) stripMsg() string {
 	if a.msgPinned && a.model.Message(a.selMsg) != nil {
 		return a.selMsg
+	}
+	if id := a.model.JustFailed; id != "" {
+		return id // the view stands at its failure
 	}
 	if n := a.nextEvent(); n != nil && n.Msg != "" {
 		return n.Msg

@@ -7,9 +7,10 @@ import (
 	"github.com/mailflow/mailflow/sim/event"
 )
 
-// Gate pauses the world before each step. Installed with Bus.SetGate, its
-// Hold runs in the goroutine about to publish an event; when the event
-// starts a step (StartsStep) Hold blocks there until the view lets it
+// Gate pauses the world before each step and just after each failure.
+// Installed with Bus.SetGate, its Hold runs in the goroutine about to
+// publish an event; when the view stops before that event (a step starts,
+// or the event before it was a failure: see stopper) Hold blocks there until the view lets it
 // through: at once at full speed, after an interval while playing, on a key
 // press while paused. Several goroutines may wait at once; they go through
 // one at a time, in the order they came.
@@ -19,7 +20,7 @@ import (
 // class looks at a paused screen.
 type Gate struct {
 	mu       sync.Mutex
-	step     progress // where each message is
+	stop     *stopper // where each message is
 	queue    []*waiter
 	playing  bool
 	interval time.Duration
@@ -34,6 +35,7 @@ type Gate struct {
 
 type waiter struct {
 	e        event.Event
+	starts   bool // e starts a step (else it follows a failure)
 	released bool
 }
 
@@ -41,7 +43,7 @@ type waiter struct {
 // pause at all). notify, when not nil, is called (and must not block)
 // whenever a step starts or stops waiting, so a view can redraw.
 func NewGate(playing bool, interval time.Duration, notify func()) *Gate {
-	return &Gate{step: progress{}, playing: playing, interval: interval,
+	return &Gate{stop: newStopper(), playing: playing, interval: interval,
 		changed: make(chan struct{}), notify: notify}
 }
 
@@ -49,10 +51,14 @@ func NewGate(playing bool, interval time.Duration, notify func()) *Gate {
 func (g *Gate) Hold(e event.Event) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.closed || !g.step.starts(e) {
+	if g.closed {
 		return
 	}
-	w := &waiter{e: e}
+	stop, starts := g.stop.next(e)
+	if !stop {
+		return
+	}
+	w := &waiter{e: e, starts: starts}
 	g.queue = append(g.queue, w)
 	g.changedLocked()
 	for !w.released && !g.closed {
@@ -112,14 +118,23 @@ func (g *Gate) SetPlaying(playing bool, interval time.Duration) {
 	g.changedLocked()
 }
 
-// Pending returns the first step waiting to go through.
+// Pending returns the first step waiting to go through; it reports false
+// when nothing waits, or what waits is no step but the world held just
+// after a failure (see Waiting).
 func (g *Gate) Pending() (event.Event, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.queue) == 0 {
+	if len(g.queue) == 0 || !g.queue[0].starts {
 		return event.Event{}, false
 	}
 	return g.queue[0].e, true
+}
+
+// Waiting reports whether the world is held at the gate.
+func (g *Gate) Waiting() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.queue) > 0
 }
 
 // Close lets every waiting goroutine go and makes Hold a no-op: the view is

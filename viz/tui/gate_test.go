@@ -155,3 +155,37 @@ func (g *Gate) queueLen() []*waiter {
 	defer g.mu.Unlock()
 	return append([]*waiter(nil), g.queue...)
 }
+
+// Just after a failure the gate holds the next event, whatever it is, so
+// the class sees the failure before the world goes on; the same failure
+// told again by the sender does not stop twice.
+func TestGateStopsAfterAFailure(t *testing.T) {
+	changed := make(chan struct{}, 100)
+	g := NewGate(false, 0, func() { changed <- struct{}{} })
+	g.Step() // a key pressed ahead: step 4 goes through when it comes
+	g.Hold(event.Event{Kind: event.DNSQuery, Step: 4, Msg: "m1"})
+	g.Hold(event.Event{Kind: event.DNSAnswer, Step: 4, Msg: "m1", Rcode: "NXDOMAIN"})
+	after := holdAsync(g, event.Event{Kind: event.QueueFailed, Step: 5, Msg: "m1"})
+	deadline := time.After(5 * time.Second)
+	for !g.Waiting() {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatal("nothing held after the NXDOMAIN")
+		}
+	}
+	if _, ok := g.Pending(); ok {
+		t.Error("what waits after a failure is no step to announce")
+	}
+	if released(after) {
+		t.Fatal("the event after the failure went through while paused")
+	}
+	g.Step()
+	<-after
+	// The queue's account of the same failure was no new failure: the
+	// bounce's note goes straight through.
+	g.Hold(event.Event{Kind: event.DSNSent, Msg: "m1", State: "failed"})
+	if g.Waiting() {
+		t.Error("the gate holds again for the same failure")
+	}
+}

@@ -44,8 +44,38 @@ type Host struct {
 	TLS, TLSError string
 	// Refused is the last error reply this host gave ("550 5.1.1").
 	Refused string
-	// Queued counts deliveries this host had to put off.
+	// Queued counts the deliveries (message and recipient) this host has
+	// put off and still holds in its queue.
 	Queued int
+	queued map[string]bool
+}
+
+// queue adds (on) or takes away a message's recipients from the host's
+// queue; with no recipients, all of the message's.
+func (h *Host) queue(msg string, rcpts []string, on bool) {
+	if h.queued == nil {
+		h.queued = map[string]bool{}
+	}
+	if len(rcpts) == 0 && on {
+		rcpts = []string{""}
+	}
+	for _, r := range rcpts {
+		key := msg + "|" + strings.ToLower(r)
+		if on {
+			h.queued[key] = true
+		} else {
+			delete(h.queued, key)
+			delete(h.queued, msg+"|")
+		}
+	}
+	if len(rcpts) == 0 {
+		for k := range h.queued {
+			if strings.HasPrefix(k, msg+"|") {
+				delete(h.queued, k)
+			}
+		}
+	}
+	h.Queued = len(h.queued)
 }
 
 // host returns the named host, adding it when the events name one the model
@@ -121,8 +151,24 @@ func (m *Model) applyHosts(e event.Event) {
 			}
 		}
 	case event.QueueDeferred:
-		if h := m.host(e.Host); h != nil {
-			h.Queued++
+		if h := m.host(e.Host); h != nil && e.Msg != "" {
+			h.queue(e.Msg, e.To, true)
+		}
+	case event.RelayDone, event.QueueFailed, event.MessageDropped:
+		// The host is done with these recipients: handed on, or given up.
+		if h := m.hosts[e.Host]; h != nil && e.Msg != "" {
+			h.queue(e.Msg, e.To, false)
+		}
+	case event.MailboxStore:
+		// Filed: no queue holds it any more.
+		rcpts := e.To
+		if len(rcpts) == 0 && e.User != "" {
+			rcpts = []string{e.User}
+		}
+		for _, h := range m.Hosts {
+			if h.Queued > 0 && e.Msg != "" {
+				h.queue(e.Msg, rcpts, false)
+			}
 		}
 	default:
 		if strings.HasPrefix(string(e.Kind), "fault.") {

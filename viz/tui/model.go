@@ -10,7 +10,6 @@
 package tui
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,10 +36,13 @@ type Message struct {
 	// Steps holds the state of steps 1–6 (index 0 unused).
 	Steps [7]StepState
 	State string
-	// Until is when a queued message is tried again, as the queue tells it
-	// ("Mon 09:15"); empty when unknown.
-	Until string
+	// Retry is when a queued message is tried again, as the queue tells it;
+	// zero when unknown.
+	Retry time.Time
 	Error string
+	// Failure is the event that marked a step failed (✗) or waiting (↻)
+	// last: the strip tells its reason. Nil once a retry starts again.
+	Failure *event.Event
 	// Fetched lists how the recipient read it: "IMAPS", "POP3", ...
 	Fetched []string
 	rcpts   map[string]string // lower-cased recipient → state
@@ -60,8 +62,13 @@ type Model struct {
 	Messages []*Message
 	Conns    []*Conn
 	Hosts    []*Host
-	// Clock is the simulated time of the last event.
-	Clock time.Time
+	// Clock is the simulated time of the last event, Start that of the
+	// first.
+	Clock, Start time.Time
+	// JustFailed is the message the last event said failed or must wait,
+	// "" when the last event was no such failure: the view stands at the
+	// failure and shows it.
+	JustFailed string
 	// Finished is set by the run's summary; Passed and Failed count the
 	// expectations checked.
 	Finished       bool
@@ -107,6 +114,13 @@ func (m *Model) Apply(e event.Event) {
 	m.Events = append(m.Events, e)
 	if e.Time.After(m.Clock) {
 		m.Clock = e.Time
+	}
+	if m.Start.IsZero() && !e.Time.IsZero() {
+		m.Start = e.Time
+	}
+	m.JustFailed = ""
+	if e.Msg != "" && e.Step >= 1 && e.Step <= 6 && (failed(e) || deferred(e)) {
+		m.JustFailed = e.Msg
 	}
 	switch e.Kind {
 	case event.RunStart:
@@ -161,7 +175,8 @@ func (m *Model) applyMessage(e event.Event) {
 					msg.rcpts[k] = StateInFlight
 				}
 			}
-			msg.Until = ""
+			msg.Retry = time.Time{}
+			msg.Failure = nil
 		}
 		// The steps before this one that were under way are finished.
 		for s := 1; s < e.Step; s++ {
@@ -188,6 +203,8 @@ func (m *Model) applyMessage(e event.Event) {
 			} else if msg.Steps[e.Step] != StepFailed {
 				msg.Steps[e.Step] = StepWaiting
 			}
+			f := e
+			msg.Failure = &f
 		}
 	}
 	rcpts := e.To
@@ -225,9 +242,8 @@ func (m *Model) applyMessage(e event.Event) {
 		if r := reply(e); r != "" {
 			msg.Error = r
 		}
-		// "attempt 1 failed; next attempt at Mon 09:15 (in 15m0s)"
-		if _, after, ok := strings.Cut(e.Detail, "next attempt at "); ok {
-			msg.Until, _, _ = strings.Cut(after, " (")
+		if e.Next != nil {
+			msg.Retry = *e.Next
 		}
 	}
 	msg.State = msg.derive()
@@ -312,19 +328,4 @@ func (m *Model) applyOutcomes(outs []event.MessageOutcome) {
 			}
 		}
 	}
-}
-
-// reply is a failure's reply code and text, e.g. "550 5.1.1 no such user".
-func reply(e event.Event) string {
-	var parts []string
-	if e.Code != 0 {
-		parts = append(parts, strconv.Itoa(e.Code))
-	}
-	if e.Enhanced != "" {
-		parts = append(parts, e.Enhanced)
-	}
-	if e.Error != "" {
-		parts = append(parts, e.Error)
-	}
-	return strings.Join(parts, " ")
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,10 +200,10 @@ func TestUnknownKindsAndQueues(t *testing.T) {
 	}
 	m := Fold(nil, evs)
 	msg := m.Message("m1")
-	if msg.State != StateQueued || msg.Until != "" || msg.Steps[5] != StepWaiting || msg.Error != "451 4.7.1 greylisted" {
-		t.Errorf("deferred message: state %q until %q steps %s error %q", msg.State, msg.Until, steps(msg), msg.Error)
+	if msg.State != StateQueued || !msg.Retry.IsZero() || msg.Steps[5] != StepWaiting || msg.Error != "451 4.7.1 greylisted" {
+		t.Errorf("deferred message: state %q retry %v steps %s error %q", msg.State, msg.Retry, steps(msg), msg.Error)
 	}
-	log := plain(RenderLog(m, nil, "en", Theme{NoColor: true}, 60))
+	log := plain(RenderLog(m, nil, Filter{}, "en", Theme{NoColor: true}, 60))
 	for _, want := range []string{"mail.x.test sends a bounce to a@x.test", "- weird.thing"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
@@ -256,14 +257,10 @@ func first(lines []string, n int) []string { return lines[:min(n, len(lines))] }
 func TestRetriesAndBounce(t *testing.T) {
 	evs := loadTrace(t, "retry-bounce.jsonl")
 	tl := NewTimeline(evs)
-	var stops []int
-	for k := tl.First(); k < tl.Len(); k = tl.Next(k) {
-		if e := tl.At(k); e.Msg == "m1" {
-			stops = append(stops, e.Step)
-		}
-	}
-	if got := fmt.Sprint(stops); got != "[1 2 3 4 5 4 5 4 5]" {
-		t.Errorf("stops of m1: %s, want every retry to stop before steps 4 and 5", got)
+	// Every attempt stops before steps 4 and 5 and after the 451; the give-up
+	// after the last one stops once more.
+	if got := stopsOf(tl, "m1"); got != "1 2 3 4 5 ↻ 4 5 ↻ 4 5 ↻ ✗" {
+		t.Errorf("stops of m1: %s", got)
 	}
 	// After the first refusal: waiting in the queue until the next attempt.
 	var k int
@@ -274,7 +271,7 @@ func TestRetriesAndBounce(t *testing.T) {
 	if got := stateText(msg, "en"); msg.State != StateQueued || got != "queued until Mon 09:15" || steps(msg) != "✓✓✓✓↻·" {
 		t.Errorf("after the first attempt: %q, steps %s", got, steps(msg))
 	}
-	if got := stateText(msg, "vi"); got != "chờ gửi lại lúc Mon 09:15" {
+	if got := stateText(msg, "vi"); got != "chờ gửi lại lúc T2 09:15" {
 		t.Errorf("Vietnamese: %q", got)
 	}
 	school := m.hosts["mail.school.test"]
@@ -305,12 +302,14 @@ func TestFailuresMarkTheirStep(t *testing.T) {
 		stops                    string
 	}{
 		// DNS says the domain does not exist: step 4 fails, the queue bounces.
-		{"nxdomain.jsonl", "m1", "✓✓✓✗··", StateBounced, "[1 2 3 4]"},
+		{"nxdomain.jsonl", "m1", "✓✓✓✗··", StateBounced, "1 2 3 4 ✗"},
 		// SERVFAIL twice: step 4 is tried three times, then all goes on.
-		{"dns-servfail-retry.jsonl", "m1", "✓✓✓✓✓✓", StateDelivered, "[1 2 3 4 4 4 5 6]"},
+		{"dns-servfail-retry.jsonl", "m1", "✓✓✓✓✓✓", StateDelivered, "1 2 3 4 ↻ 4 ↻ 4 5 6"},
 		// Relaying denied to a stranger on port 25: the decision fails.
-		{"open-relay-closed.jsonl", "m1", "✓·✗···", StateRejected, "[1 3]"},
-		{"open-relay-closed.jsonl", "m3", "✓✓✓✓✓✓", StateDelivered, "[1 2 3 4 5 6]"},
+		{"open-relay-closed.jsonl", "m1", "✓·✗···", StateRejected, "1 3 ✗"},
+		{"open-relay-closed.jsonl", "m3", "✓✓✓✓✓✓", StateDelivered, "1 2 3 4 5 6"},
+		// The server refuses the recipient: the view stops at the refusal.
+		{"unknown-user.jsonl", "m1", "✓✓✓✓✓✗", StateRejected, "1 2 3 4 5 6 ✗"},
 	}
 	for _, c := range cases {
 		evs := loadTrace(t, c.trace)
@@ -318,14 +317,7 @@ func TestFailuresMarkTheirStep(t *testing.T) {
 		if got := steps(msg); got != c.steps || msg.State != c.state {
 			t.Errorf("%s %s: steps %s state %q, want %s %q", c.trace, c.msg, got, msg.State, c.steps, c.state)
 		}
-		tl := NewTimeline(evs)
-		var stops []int
-		for k := tl.First(); k < tl.Len(); k = tl.Next(k) {
-			if e := tl.At(k); e.Msg == c.msg {
-				stops = append(stops, e.Step)
-			}
-		}
-		if got := fmt.Sprint(stops); got != c.stops {
+		if got := stopsOf(NewTimeline(evs), c.msg); got != c.stops {
 			t.Errorf("%s %s: stops before steps %s, want %s", c.trace, c.msg, got, c.stops)
 		}
 	}
@@ -340,4 +332,24 @@ func TestFailuresMarkTheirStep(t *testing.T) {
 			break
 		}
 	}
+}
+
+// stopsOf lists where step-through stops for a message: the step about to
+// start ("4"), or just after its failure ("✗") or wait ("↻") when no step
+// starts there.
+func stopsOf(tl *Timeline, msg string) string {
+	var out []string
+	for k := tl.First(); k < tl.Len(); k = tl.Next(k) {
+		if k > 0 && !tl.StartsAt(k) {
+			if p := tl.At(k - 1); p.Msg == msg && failed(p) {
+				out = append(out, markFailed)
+			} else if p.Msg == msg && deferred(p) {
+				out = append(out, markWaiting)
+			}
+		}
+		if e := tl.At(k); e.Msg == msg && tl.StartsAt(k) {
+			out = append(out, strconv.Itoa(e.Step))
+		}
+	}
+	return strings.Join(out, " ")
 }

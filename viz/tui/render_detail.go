@@ -21,6 +21,7 @@ const (
 	ModePlaying              // one step per interval
 	ModeHistory              // the view shows an earlier point than the world's
 	ModeFinished             // the run is over
+	ModeSkipping             // running on to the outcome without stopping
 )
 
 // Header is what the top line says.
@@ -32,6 +33,8 @@ type Header struct {
 	// Pos and Len place the view in the history (events shown of events known).
 	Pos, Len int
 	Clock    time.Time
+	// Dated shows the date with the clock: the run spans days.
+	Dated bool
 	// Note is a warning to show, such as why the scenario stopped early.
 	Note string
 }
@@ -51,15 +54,14 @@ func RenderHeader(h Header, lang narrate.Lang, th Theme, cols int) string {
 		status = "↩ " + w.history
 	case ModeFinished:
 		status = "✔ " + w.finished
+	case ModeSkipping:
+		status = "⏭ " + w.skipping
 	}
 	status += " · " + h.Speed
 	if h.Replay || h.Mode == ModeHistory {
 		status += fmt.Sprintf(" · %s %d/%d", w.event, h.Pos, h.Len)
 	}
-	clock := ""
-	if !h.Clock.IsZero() {
-		clock = h.Clock.Format("15:04:05.000")
-	}
+	clock := clockText(h.Clock, h.Dated, lang)
 	title := "mailflow · " + h.Title
 	if h.Replay {
 		title = "mailflow " + w.replay + " · " + h.Title
@@ -67,29 +69,31 @@ func RenderHeader(h Header, lang narrate.Lang, th Theme, cols int) string {
 	room := cols - width(status) - width(clock) - 4
 	if h.Note != "" && room > 20 {
 		note := fit("⚠ "+h.Note, room/2, false)
-		title = esc(fit(title, room-width(note)-1, false)) + " " + th.wrap(esc(note), "red", "b")
+		title = esc(fit(title, room-width(note)-1, false)) + " " + th.wrap(esc(note), roleBad, "b")
 	} else {
 		title = esc(fit(title, max(0, room), false))
 	}
 	pad := max(1, cols-tview.TaggedStringWidth(title)-width(status)-width(clock)-3)
-	return title + "  " + th.wrap(esc(status), modeColor(h.Mode), "b") + strings.Repeat(" ", pad) + th.wrap(clock, "", "b")
+	return title + "  " + th.wrap(esc(status), modeColor(h.Mode), "b") + strings.Repeat(" ", pad) + th.wrap(esc(clock), "", "b")
 }
 
 func modeColor(m Mode) string {
 	switch m {
 	case ModePaused:
-		return "yellow"
+		return roleWarn
 	case ModePlaying:
-		return "lime"
+		return roleLive
 	case ModeHistory:
-		return "aqua"
+		return roleInfo
+	case ModeSkipping:
+		return roleWarn
 	}
-	return "green"
+	return roleOK
 }
 
 // RenderFooter is the key line at the bottom.
 func RenderFooter(lang narrate.Lang, th Theme, width int) string {
-	return th.wrap(esc(fit(wordsFor(lang).footer, width, false)), "", "d")
+	return th.wrap(esc(fit(wordsFor(lang).footer, width, false)), roleMuted, "")
 }
 
 // RenderHelp lists the keys.
@@ -103,7 +107,7 @@ func RenderWhy(lang narrate.Lang, step int, th Theme) string {
 	if step < 1 || step > 6 {
 		step = 1
 	}
-	return th.wrap(esc(narrate.WhyQuestion(lang, step)), stepColors[step], "b") + "\n\n" +
+	return th.wrap(esc(narrate.WhyQuestion(lang, step)), stepRole(step), "b") + "\n\n" +
 		esc(narrate.Why(lang, step))
 }
 
@@ -119,10 +123,10 @@ func WhyTitle(lang narrate.Lang, step int) string {
 // a step, the step's name; a transcript follows in full.
 func RenderDetail(e event.Event, lang narrate.Lang, th Theme) string {
 	var b strings.Builder
-	b.WriteString(th.wrap(esc(LogText(lang, e)), stepColors[max(0, min(e.Step, 6))], "b") + "\n")
+	b.WriteString(th.wrap(esc(LogText(lang, e)), stepRole(max(0, min(e.Step, 6))), "b") + "\n")
 	field := func(k, v string) {
 		if v != "" && v != "0" {
-			b.WriteString("\n" + th.wrap(fmt.Sprintf("%-9s", k), "", "d") + " " + esc(v))
+			b.WriteString("\n" + th.wrap(fmt.Sprintf("%-9s", k), roleMuted, "") + " " + esc(v))
 		}
 	}
 	field("seq", strconv.FormatInt(e.Seq, 10))

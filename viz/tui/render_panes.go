@@ -27,35 +27,50 @@ func LogRegion(i int) string { return "e" + strconv.Itoa(i) }
 func MessageRegion(i int) string { return "m" + strconv.Itoa(i) }
 
 // RenderLog draws the narrated log, one region per event, coloured by step;
-// failures in red. With next, the step about to start ends the log, dimmed,
-// so the class sees what the world waits to do. Times show when the pane is
-// wide enough.
-func RenderLog(m *Model, next *event.Event, lang narrate.Lang, th Theme, width int) string {
+// failures in red. Only the events the filter keeps show. With next, the
+// step about to start ends the log — by its name only, so the class can
+// guess what it will bring. Times show when the pane is wide enough, with
+// the date when the run spans days.
+func RenderLog(m *Model, next *event.Event, f Filter, lang narrate.Lang, th Theme, width int) string {
 	var b strings.Builder
+	dated := SpansDays(m.Start, m.Clock)
+	shown := 0
 	for i, e := range m.Events {
-		if i > 0 {
+		if !f.Match(e) {
+			continue
+		}
+		if shown > 0 {
 			b.WriteByte('\n')
 		}
+		shown++
 		b.WriteString(`["` + LogRegion(i) + `"]`)
 		if width >= 70 {
-			b.WriteString(th.wrap(e.Time.Format("15:04:05.000"), "gray", "d") + " ")
+			stamp := e.Time.Format("15:04:05.000")
+			if dated {
+				stamp = shortWhen(e.Time, lang) + e.Time.Format(":05")
+			}
+			b.WriteString(th.wrap(stamp, roleMuted, "") + " ")
 		}
-		color, attrs := stepColors[max(0, min(e.Step, 6))], ""
+		role, attrs := stepRole(e.Step), ""
 		if failed(e) || (e.Kind == event.ExpectResult && (e.Passed == nil || !*e.Passed)) {
-			color, attrs = "red", "b"
+			role, attrs = roleBad, "b"
 		} else if deferred(e) {
-			color = "yellow"
+			role = roleWarn
 		}
-		b.WriteString(th.wrap(esc(LogText(lang, e)), color, attrs))
+		b.WriteString(th.wrap(esc(LogText(lang, e)), role, attrs))
 		b.WriteString(`[""]`)
 	}
-	if next != nil {
-		if len(m.Events) > 0 {
+	if shown == 0 && !f.Empty() && len(m.Events) > 0 {
+		b.WriteString(th.wrap(esc(wordsFor(lang).noMatch), roleMuted, ""))
+		shown++
+	}
+	if next != nil && next.Step >= 1 && next.Step <= 6 {
+		if shown > 0 {
 			b.WriteByte('\n')
 		}
-		n := *next
-		n.Text = ""
-		b.WriteString(th.wrap(esc("⏸ "+wordsFor(lang).next+": "+LogText(lang, n)), "gray", "d"))
+		w := wordsFor(lang)
+		b.WriteString(th.wrap(esc(fmt.Sprintf("⏸ %s: %s %d · %s", w.next, w.step, next.Step,
+			narrate.StepName(lang, next.Step))), roleMuted, ""))
 	}
 	return b.String()
 }
@@ -64,7 +79,7 @@ func RenderLog(m *Model, next *event.Event, lang narrate.Lang, th Theme, width i
 // is the message the strip follows.
 func RenderMessages(m *Model, sel string, lang narrate.Lang, th Theme, width int) string {
 	if len(m.Messages) == 0 {
-		return th.wrap(wordsFor(lang).noMsg, "", "d")
+		return th.wrap(wordsFor(lang).noMsg, roleMuted, "")
 	}
 	var b strings.Builder
 	for i, msg := range m.Messages {
@@ -76,7 +91,7 @@ func RenderMessages(m *Model, sel string, lang narrate.Lang, th Theme, width int
 			mark = markCurrent
 		}
 		b.WriteString(`["` + MessageRegion(i) + `"]`)
-		b.WriteString(esc(mark+msg.ID) + " " + th.wrap(esc(stateText(msg, lang)), stateColor(msg.State), "b"))
+		b.WriteString(esc(mark+msg.ID) + " " + th.wrap(esc(stateText(msg, lang)), stateRole(msg.State), "b"))
 		from := msg.From
 		if from == "" && msg.Subject != "" {
 			from = "<>" // the null sender of a bounce
@@ -102,10 +117,10 @@ func RenderMessages(m *Model, sel string, lang narrate.Lang, th Theme, width int
 			about = append(about, wordsFor(lang).read+" "+strings.Join(msg.Fetched, ", "))
 		}
 		for _, l := range pack(about, "  ", width-2) {
-			b.WriteString("\n  " + th.wrap(esc(l), "", "d"))
+			b.WriteString("\n  " + th.wrap(esc(l), roleMuted, ""))
 		}
 		if msg.Error != "" && msg.State != StateDelivered {
-			b.WriteString("\n  " + th.wrap(esc(fit(msg.Error, width-2, false)), "red", ""))
+			b.WriteString("\n  " + th.wrap(esc(fit(msg.Error, width-2, false)), roleBad, ""))
 		}
 		b.WriteString(`[""]`)
 	}
@@ -145,7 +160,7 @@ func RenderTopology(m *Model, lang narrate.Lang, th Theme, width int) string {
 			lines = append(lines, "  "+esc(l))
 		}
 		for _, l := range pack(serviceGroups(h), " · ", width-2) {
-			lines = append(lines, "  "+th.wrap(esc(l), "", "d"))
+			lines = append(lines, "  "+th.wrap(esc(l), roleMuted, ""))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -158,26 +173,26 @@ func badges(h *Host, w *words) []badge {
 	var out []badge
 	if h.TLS != "" {
 		if h.TLSError != "" {
-			out = append(out, badge{"[" + h.TLS + " " + markFailed + "]", "red", "b"})
+			out = append(out, badge{"[" + h.TLS + " " + markFailed + "]", roleBad, "b"})
 		} else {
-			out = append(out, badge{"[" + h.TLS + " " + markDone + "]", "green", ""})
+			out = append(out, badge{"[" + h.TLS + " " + markDone + "]", roleOK, ""})
 		}
 	}
 	if h.Refused != "" {
-		color := "red"
+		color := roleBad
 		if strings.HasPrefix(h.Refused, "4") {
-			color = "yellow" // temporary: the sender will try again
+			color = roleWarn // temporary: the sender will try again
 		}
 		out = append(out, badge{"[" + markFailed + h.Refused + "]", color, "b"})
 	}
 	if h.Queued > 0 {
-		out = append(out, badge{fmt.Sprintf("[%s %d]", w.queuedBadge, h.Queued), "yellow", ""})
+		out = append(out, badge{fmt.Sprintf("[%s %d]", w.queuedBadge, h.Queued), roleWarn, ""})
 	}
 	for _, f := range h.Faults {
-		out = append(out, badge{"[⚠ " + f + "]", "fuchsia", "b"})
+		out = append(out, badge{"[⚠ " + f + "]", roleFault, "b"})
 	}
 	if h.FaultHits > 0 {
-		out = append(out, badge{fmt.Sprintf("[⚠×%d]", h.FaultHits), "fuchsia", "b"})
+		out = append(out, badge{fmt.Sprintf("[⚠×%d]", h.FaultHits), roleFault, "b"})
 	}
 	return out
 }
@@ -267,18 +282,18 @@ func ConnTitle(c *Conn) string {
 func RenderTranscript(m *Model, conn int, lang narrate.Lang, th Theme) string {
 	w := wordsFor(lang)
 	if conn < 0 || conn >= len(m.Conns) {
-		return th.wrap(w.noConn, "", "d")
+		return th.wrap(w.noConn, roleMuted, "")
 	}
 	c := m.Conns[conn]
 	var b strings.Builder
-	b.WriteString(th.wrap(esc(ConnTitle(c)), stepColors[max(0, min(c.Step, 6))], "b"))
+	b.WriteString(th.wrap(esc(ConnTitle(c)), stepRole(max(0, min(c.Step, 6))), "b"))
 	if len(c.Lines) == 0 {
 		for _, i := range c.Notes {
-			b.WriteString("\n" + th.wrap(esc("» "+LogText(lang, m.Events[i])), "", "d"))
+			b.WriteString("\n" + th.wrap(esc("» "+LogText(lang, m.Events[i])), roleMuted, ""))
 		}
 	}
 	if len(c.Lines) == 0 && !c.Closed && c.Kind == ConnSMTP {
-		b.WriteString("\n" + th.wrap(esc(w.dialogueLater), "", "d"))
+		b.WriteString("\n" + th.wrap(esc(w.dialogueLater), roleMuted, ""))
 	}
 	for _, l := range c.Lines {
 		b.WriteString("\n" + transcriptLine(l, th))
@@ -290,11 +305,11 @@ func transcriptLine(l string, th Theme) string {
 	switch {
 	case strings.HasPrefix(l, "S: 4"), strings.HasPrefix(l, "S: 5"), strings.HasPrefix(l, "A: NXDOMAIN"),
 		strings.HasPrefix(l, "A: SERVFAIL"), strings.HasPrefix(l, "A: REFUSED"):
-		return th.wrap(esc(l), "red", "b")
+		return th.wrap(esc(l), roleBad, "b")
 	case strings.HasPrefix(l, "C: "), strings.HasPrefix(l, "Q: "):
-		return th.wrap(esc(l), "aqua", "")
+		return th.wrap(esc(l), roleInfo, "")
 	case strings.HasPrefix(l, "S: "), strings.HasPrefix(l, "A: "):
-		return th.wrap(esc(l), "lime", "")
+		return th.wrap(esc(l), roleOK, "")
 	}
 	return esc(l)
 }

@@ -18,9 +18,10 @@ const (
 )
 
 // RenderStrip draws the six-step strip for one message in two lines of
-// width cells: the boxes 1–6, then the full name of the step it is in —
-// or, when the world waits before a step, of the step about to start.
-// next is that waiting event, nil when none.
+// width cells: the boxes 1–6, then a line about the step — the one about to
+// start when the world waits before it (its name only, never what it will
+// bring), the failure and its reason when the message just failed, else the
+// step it is in. next is the waiting event, nil when none.
 func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, th Theme, width int) string {
 	w := wordsFor(lang)
 	msg := m.Message(msgID)
@@ -28,48 +29,58 @@ func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, t
 	if next != nil && next.Msg == msgID {
 		nextStep = next.Step
 	}
-	// Separators between the boxes only when the names still fit.
-	sep := 1
-	if (width-5)/6 < 13 {
-		sep = 0
-	}
-	cw := max(3, (width-5*sep)/6)
-	var line1 strings.Builder
+	var labels, roles, attrs [7]string
 	for s := 1; s <= 6; s++ {
-		if s > 1 && sep > 0 {
-			line1.WriteString(th.wrap("›", "gray", "d"))
-		}
 		state := StepNone
-		lit := false
 		if msg != nil {
 			state = msg.Steps[s]
-			lit = msg.Current == s
 		}
-		mark, color, attrs := " ", "gray", "d"
+		mark, role, attr := " ", roleMuted, ""
 		switch state {
 		case StepCurrent:
-			mark, color, attrs = markCurrent, stepColors[s], "b"
+			mark, role, attr = markCurrent, stepRole(s), "b"
 		case StepDone:
-			mark, color, attrs = markDone, "green", ""
+			mark, role, attr = markDone, roleOK, ""
 		case StepWaiting:
-			mark, color, attrs = markWaiting, "yellow", "b"
+			mark, role, attr = markWaiting, roleWarn, "b"
 		case StepFailed:
-			mark, color, attrs = markFailed, "red", "b"
+			mark, role, attr = markFailed, roleBad, "b"
 		}
 		if s == nextStep && state != StepFailed {
-			mark, color, attrs = markNext, stepColors[s], "u"
+			mark, role, attr = markNext, stepRole(s), "u"
 		}
-		if lit {
-			attrs += "r"
+		if msg != nil && msg.Current == s {
+			attr += "r"
 		}
-		label := fit(fmt.Sprintf("%s%d %s", mark, s, ShortStepName(lang, s)), cw, true)
-		line1.WriteString(th.wrap(esc(label), color, attrs))
+		labels[s] = fmt.Sprintf("%s%d %s", mark, s, ShortStepName(lang, s))
+		roles[s], attrs[s] = role, attr
+	}
+	var line1 strings.Builder
+	cells, sep := boxWidths(labels, width)
+	for s := 1; s <= 6; s++ {
+		if s > 1 {
+			line1.WriteString(th.wrap(sep, roleMuted, ""))
+		}
+		line1.WriteString(th.wrap(esc(fit(labels[s], cells[s], true)), roles[s], attrs[s]))
 	}
 	var line2 string
 	switch {
-	case nextStep > 0:
+	case nextStep > 0 && m.JustFailed != msgID:
 		line2 = th.wrap(fmt.Sprintf("⏸ %s: %s %d · %s", w.next, w.step, nextStep, narrate.StepName(lang, nextStep)),
-			stepColors[nextStep], "b") + "  " + th.wrap(w.press, "", "d")
+			stepRole(nextStep), "b") + "  " + th.wrap(w.press, roleMuted, "")
+	case msg != nil && msg.Failure != nil:
+		f := msg.Failure
+		mark, role := markFailed, roleBad
+		if msg.Steps[f.Step] == StepWaiting {
+			mark, role = markWaiting, roleWarn
+		}
+		line2 = th.wrap(esc(fmt.Sprintf("%s %s %d: %s", mark, w.step, f.Step, FailureReason(*f, lang))), role, "b")
+		if st := stateText(msg, lang); st != "" {
+			line2 += "  " + th.wrap("("+esc(st)+")", stateRole(msg.State), "")
+		}
+		if m.JustFailed == msgID {
+			line2 += "  " + th.wrap(w.press, roleMuted, "")
+		}
 	case msg != nil && msg.Current > 0:
 		mark := markCurrent
 		switch msg.Steps[msg.Current] {
@@ -81,14 +92,45 @@ func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, t
 			mark = markWaiting
 		}
 		line2 = th.wrap(fmt.Sprintf("%s %s %d · %s", mark, w.step, msg.Current, narrate.StepName(lang, msg.Current)),
-			stepColors[msg.Current], "b")
+			stepRole(msg.Current), "b")
 		if st := stateText(msg, lang); st != "" {
-			line2 += "  " + th.wrap("("+esc(st)+")", stateColor(msg.State), "")
+			line2 += "  " + th.wrap("("+esc(st)+")", stateRole(msg.State), "")
 		}
 	case msg == nil:
-		line2 = th.wrap(w.noMsg, "", "d")
+		line2 = th.wrap(w.noMsg, roleMuted, "")
 	}
 	return line1.String() + "\n" + line2
+}
+
+// boxWidths gives each step's box its width and the separator between
+// boxes. Every label keeps its full width when all six fit — with " › "
+// between them if there is room, else one blank — the spare room shared
+// out; otherwise the boxes are equal and long labels end in "…". Labels
+// never touch.
+func boxWidths(labels [7]string, cols int) ([7]int, string) {
+	var cells [7]int
+	sum := 0
+	for s := 1; s <= 6; s++ {
+		cells[s] = width(labels[s])
+		sum += cells[s]
+	}
+	for _, sep := range []string{" › ", " "} {
+		spare := cols - sum - 5*width(sep)
+		if spare < 0 {
+			continue
+		}
+		for s := 1; s <= 6; s++ {
+			cells[s] += spare / 6
+			if s <= spare%6 {
+				cells[s]++
+			}
+		}
+		return cells, sep
+	}
+	for s := 1; s <= 6; s++ {
+		cells[s] = max(3, (cols-5)/6)
+	}
+	return cells, " "
 }
 
 // StripTitle names the message the strip follows.
@@ -109,8 +151,8 @@ func StripTitle(m *Model, msgID string, lang narrate.Lang) string {
 // 09:30:00".
 func stateText(msg *Message, lang narrate.Lang) string {
 	w := wordsFor(lang)
-	if msg.State == StateQueued && msg.Until != "" {
-		return w.until + " " + msg.Until
+	if msg.State == StateQueued && !msg.Retry.IsZero() {
+		return w.until + " " + shortWhen(msg.Retry, lang)
 	}
 	if s, ok := w.states[msg.State]; ok {
 		return s
@@ -118,14 +160,14 @@ func stateText(msg *Message, lang narrate.Lang) string {
 	return msg.State
 }
 
-func stateColor(state string) string {
+func stateRole(state string) string {
 	switch state {
 	case StateDelivered:
-		return "green"
+		return roleOK
 	case StateQueued, StatePartly:
-		return "yellow"
+		return roleWarn
 	case StateBounced, StateRejected, StateDropped:
-		return "red"
+		return roleBad
 	}
-	return "aqua"
+	return roleInfo
 }

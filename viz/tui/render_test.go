@@ -58,20 +58,22 @@ func TestStripFailedStep(t *testing.T) {
 	m := Fold(nil, loadTrace(t, "unknown-user.jsonl"))
 	th := Theme{}
 	raw := RenderStrip(m, "m1", nil, narrate.English, th, 78)
-	if !strings.Contains(raw, "[red::br]✗6 mailbox") {
+	if !strings.Contains(raw, "["+th.hex(roleBad)+"::br]✗6 mailbox") {
 		t.Errorf("the failed step should be red, bold and lit:\n%s", raw)
 	}
 	got := plain(raw)
-	if !strings.Contains(got, "✗ Step 6 · check user and store in mailbox  (rejected)") {
+	// The second line says why, from the reply's fields.
+	if !strings.Contains(got, "✗ Step 6: 550 5.1.1 No such user here (at RCPT)  (rejected)") {
 		t.Errorf("strip:\n%s", got)
 	}
-	if !strings.Contains(plain(RenderStrip(m, "m1", nil, narrate.Vietnamese, th, 78)), "(bị từ chối)") {
-		t.Error("the Vietnamese strip should say the message was refused")
+	if vi := plain(RenderStrip(m, "m1", nil, narrate.Vietnamese, th, 78)); !strings.Contains(vi,
+		"✗ Bước 6: 550 5.1.1 No such user here (ở lệnh RCPT)  (bị từ chối)") {
+		t.Errorf("the Vietnamese strip should say why the message was refused:\n%s", vi)
 	}
 }
 
 // colorTag matches a style tag that names a colour.
-var colorTag = regexp.MustCompile(`\[[a-z]+(:[a-z-]*)?(:[a-z-]*)?\]`)
+var colorTag = regexp.MustCompile(`\[(#[0-9a-f]{6}|[a-z]+)(:[a-z#0-9-]*)?(:[a-z-]*)?\]`)
 
 func TestNoColorUsesAttributesOnly(t *testing.T) {
 	m := Fold(nil, loadTrace(t, "unknown-user.jsonl"))
@@ -79,7 +81,7 @@ func TestNoColorUsesAttributesOnly(t *testing.T) {
 	h := Header{Title: "x", Mode: ModeFinished, Speed: "1×", Clock: m.Clock, Note: "wait timed out"}
 	all := strings.Join([]string{
 		RenderStrip(m, "m1", nil, narrate.English, th, 78),
-		RenderLog(m, nil, narrate.English, th, 80),
+		RenderLog(m, nil, Filter{}, narrate.English, th, 80),
 		RenderMessages(m, "m1", narrate.English, th, 30),
 		RenderTopology(m, narrate.English, th, 30),
 		RenderTranscript(m, len(m.Conns)-1, narrate.English, th),
@@ -128,7 +130,7 @@ func TestTranscriptAndDetail(t *testing.T) {
 		}
 	}
 	raw := RenderTranscript(m, relay, narrate.English, Theme{})
-	if !strings.Contains(raw, "[red::b]S: 550 5.1.1") {
+	if !strings.Contains(raw, "["+Theme{}.hex(roleBad)+"::b]S: 550 5.1.1") {
 		t.Errorf("a refusal in the dialogue should be red:\n%s", raw)
 	}
 	if got := plain(RenderTranscript(m, -1, narrate.Vietnamese, Theme{})); got != "Chưa có kết nối." {
@@ -159,10 +161,10 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		Transcript: []string{"S: 250 [yellow]ok"}}
 	m := Fold(nil, []event.Event{e})
 	cases := map[string]string{
-		RenderLog(m, nil, "en", Theme{}, 80):         `["e0"]["x"][::b]`,
-		RenderTranscript(m, 0, "en", Theme{}):        "S: 250 [yellow]ok",
-		RenderMessages(m, "[m1]", "en", Theme{}, 30): "[m1]",
-		RenderDetail(e, "en", Theme{}):               "host      [red]evil[-]",
+		RenderLog(m, nil, Filter{}, "en", Theme{}, 80): `["e0"]["x"][::b]`,
+		RenderTranscript(m, 0, "en", Theme{}):          "S: 250 [yellow]ok",
+		RenderMessages(m, "[m1]", "en", Theme{}, 30):   "[m1]",
+		RenderDetail(e, "en", Theme{}):                 "host      [red]evil[-]",
 	}
 	for rendered, want := range cases {
 		if p := plain(rendered); !strings.Contains(p, want) {

@@ -51,6 +51,47 @@ func (p progress) starts(e event.Event) bool {
 	return s
 }
 
+// stopper decides where the view stops: before every step a message starts
+// (StartsStep), and just after every failure of a message — a refusal, a
+// deferral, a DNS error — so the class sees the ✗ and its reason before
+// anything else happens. One failure told several times (the server's
+// refusal, then the sender's account of it, then the queue's) stops once,
+// unless a wait turns into a failure for good (the queue gives up after a
+// last 451): that stops again.
+//
+// The timeline and the gate both use it, so a replay stops where the live
+// world paused.
+type stopper struct {
+	step    progress
+	failing map[string]int // how bad the failure stopped at: 1 a wait, 2 for good
+	after   bool           // the last event was a failure to stop after
+}
+
+func newStopper() *stopper { return &stopper{step: progress{}, failing: map[string]int{}} }
+
+// next takes the next event of the run and reports whether the view stops
+// just before it, and whether it starts a step.
+func (s *stopper) next(e event.Event) (stop, starts bool) {
+	stop, s.after = s.after, false
+	starts = s.step.starts(e)
+	if starts {
+		delete(s.failing, e.Msg)
+	}
+	level := 0
+	switch {
+	case e.Msg == "" || e.Step < 1 || e.Step > 6:
+	case failed(e):
+		level = 2
+	case deferred(e):
+		level = 1
+	}
+	if level > s.failing[e.Msg] {
+		s.failing[e.Msg] = level
+		s.after = true
+	}
+	return stop || starts, starts
+}
+
 // opens lists the kinds that begin a step's work, including kinds that may
 // come later (lmtp.connect, ...), by their last word.
 func opens(k event.Kind) bool {

@@ -3,18 +3,19 @@ package tui
 import "github.com/mailflow/mailflow/sim/event"
 
 // Timeline is the history of a run and its stops: the places, between
-// events, where a message is about to start a step. Step-through stops
-// there, back and forward move between them, and a replay seeks on them.
-// Position k means "the first k events have happened".
+// events, where a message is about to start a step or has just failed.
+// Step-through stops there, back and forward move between them, and a
+// replay seeks on them. Position k means "the first k events have happened".
 type Timeline struct {
 	events []event.Event
+	stops  []bool // the view stops before events[i]
 	starts []bool // events[i] starts a step of its message
-	step   progress
+	stop   *stopper
 }
 
 // NewTimeline returns a timeline holding events.
 func NewTimeline(events []event.Event) *Timeline {
-	t := &Timeline{step: progress{}}
+	t := &Timeline{stop: newStopper()}
 	t.Append(events...)
 	return t
 }
@@ -22,9 +23,10 @@ func NewTimeline(events []event.Event) *Timeline {
 // Append adds events at the end of the history.
 func (t *Timeline) Append(events ...event.Event) {
 	for _, e := range events {
-		s := t.step.starts(e)
+		stop, starts := t.stop.next(e)
 		t.events = append(t.events, e)
-		t.starts = append(t.starts, s)
+		t.stops = append(t.stops, stop)
+		t.starts = append(t.starts, starts)
 	}
 }
 
@@ -37,13 +39,18 @@ func (t *Timeline) Events(k int) []event.Event { return t.events[:t.clamp(k)] }
 // At returns event i.
 func (t *Timeline) At(i int) event.Event { return t.events[i] }
 
-// IsStop reports whether position k is just before a step starts.
-func (t *Timeline) IsStop(k int) bool { return k >= 0 && k < len(t.events) && t.starts[k] }
+// IsStop reports whether the view stops at position k: just before a step
+// starts, or just after a failure.
+func (t *Timeline) IsStop(k int) bool { return k >= 0 && k < len(t.events) && t.stops[k] }
+
+// StartsAt reports whether event k starts a step: the step the view, at
+// position k, waits before.
+func (t *Timeline) StartsAt(k int) bool { return k >= 0 && k < len(t.events) && t.starts[k] }
 
 // Next is the first stop after position k, or the end.
 func (t *Timeline) Next(k int) int {
 	for i := t.clamp(k) + 1; i < len(t.events); i++ {
-		if t.starts[i] {
+		if t.stops[i] {
 			return i
 		}
 	}
@@ -53,7 +60,7 @@ func (t *Timeline) Next(k int) int {
 // Prev is the last stop before position k, or the start.
 func (t *Timeline) Prev(k int) int {
 	for i := t.clamp(k) - 1; i > 0; i-- {
-		if t.starts[i] {
+		if t.stops[i] {
 			return i
 		}
 	}
