@@ -21,7 +21,7 @@ type runOptions struct {
 	lang       string
 	transcript bool
 	timeout    time.Duration
-	tui        bool // the classroom view (tui_cmd.go)
+	tui        bool   // the classroom view (tui_cmd.go)
 	step       bool   // ... paused before each step
 	theme      string // ... in these colours
 	plot       string
