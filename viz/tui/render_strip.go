@@ -75,11 +75,12 @@ func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, t
 			mark, role = markWaiting, roleWarn
 		}
 		line2 = th.wrap(esc(fmt.Sprintf("%s %s %d: %s", mark, w.step, f.Step, FailureReason(*f, lang))), role, "b")
-		if st := stateText(msg, lang); st != "" {
-			line2 += "  " + th.wrap("("+esc(st)+")", stateRole(msg.State), "")
-		}
+		// Just failed, the message's fate is still to come: say how to go
+		// on; later, say what became of it.
 		if m.JustFailed == msgID {
 			line2 += "  " + th.wrap(w.press, roleMuted, "")
+		} else if st := stateText(msg, lang); st != "" {
+			line2 += "  " + th.wrap("("+esc(st)+")", stateRole(msg.State), "")
 		}
 	case msg != nil && msg.Current > 0:
 		mark := markCurrent
@@ -138,6 +139,9 @@ func StripTitle(m *Model, msgID string, lang narrate.Lang) string {
 	w := wordsFor(lang)
 	msg := m.Message(msgID)
 	if msg == nil {
+		if msgID != "" {
+			return w.steps + " · " + msgID // about to start its first step
+		}
 		return w.steps
 	}
 	t := w.steps + " · " + msg.ID

@@ -155,3 +155,25 @@ func TestQueueBadgeCounts(t *testing.T) {
 		t.Errorf("queued %d after the last was filed, want 0", h.Queued)
 	}
 }
+
+// Live, the world itself waits at the failure: while the strip shows the
+// NXDOMAIN, no bounce has been published yet.
+func TestLiveWaitsAtTheFailure(t *testing.T) {
+	r := startLive(t, "nxdomain", narrate.English, true)
+	for step := 1; step <= 4; step++ {
+		next := fmt.Sprintf("⏸ next: Step %d", step)
+		r.s.waitFor(t, next, func(txt string) bool { return strings.Contains(stripLines(txt), next) })
+		r.s.rune(' ')
+	}
+	r.s.waitFor(t, "the failure", func(txt string) bool {
+		return strings.Contains(stripLines(txt), "✗ Step 4: DNS NXDOMAIN (students.school.test MX): no such domain")
+	})
+	for _, e := range r.n.Bus.History() {
+		if e.Kind == event.QueueFailed || e.Kind == event.DSNSent {
+			t.Fatalf("%s was published while the view stands at the failure", e.Kind)
+		}
+	}
+	r.s.rune(' ')
+	r.s.waitText(t, "⏸ next: Step 4", "Steps · m1.bounce")
+	r.quit(t)
+}
