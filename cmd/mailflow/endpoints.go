@@ -22,6 +22,8 @@ type endpoints struct {
 	DNS      dnsEndpoint    `json:"dns"`
 	Hosts    []hostEndpoint `json:"hosts"`
 	Users    []userEndpoint `json:"users"`
+	// HTTP is the web view's URL, with --http.
+	HTTP string `json:"http,omitempty"`
 }
 
 type dnsEndpoint struct {
@@ -95,6 +97,9 @@ func printEndpoints(w io.Writer, ep endpoints) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nCA certificate: %s\n", ep.CAFile)
+	if ep.HTTP != "" {
+		fmt.Fprintf(w, "Web view and API: %s (API: %sapi/openapi.json)\n", ep.HTTP, ep.HTTP)
+	}
 	printExamples(w, ep)
 }
 

@@ -25,6 +25,8 @@ type runOptions struct {
 	step       bool   // ... paused before each step
 	theme      string // ... in these colours
 	plot       string
+	web        webFlags         // --http: the web view, paused before each step (web_cmd.go)
+	webReady   func(url string) // tests learn the web view's address
 }
 
 func newRunCommand() *cobra.Command {
@@ -43,7 +45,8 @@ scenario cannot be read.`,
   mailflow run cross-domain --transcript        # show each SMTP dialogue
   mailflow run cross-domain --format json | jq .text
   mailflow run lesson.yaml --trace run.jsonl    # record while narrating
-  mailflow run same-domain --tui --step         # the classroom view, step by step`,
+  mailflow run same-domain --tui --step         # the classroom view, step by step
+  mailflow run cross-domain --http 127.0.0.1:8025  # the web view, step by step`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScenario(cmd.Context(), cmd.OutOrStdout(), args[0], o)
@@ -59,6 +62,7 @@ scenario cannot be read.`,
 	f.BoolVar(&o.step, "step", false, "with --tui: pause before each step until space is pressed")
 	addThemeFlag(cmd, &o.theme)
 	f.StringVar(&o.plot, "plot", "", "after the run, draw its timeline into this file (.png or .svg)")
+	o.web.register(f, "; the run waits before each step for the page")
 	return cmd
 }
 
@@ -74,6 +78,9 @@ func pickLang(flag string) (narrate.Lang, error) {
 }
 
 func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions) error {
+	if o.web.addr != "" {
+		return runWeb(ctx, stdout, arg, o)
+	}
 	if o.tui {
 		return runTUI(ctx, stdout, arg, o)
 	}

@@ -38,6 +38,7 @@ type upOptions struct {
 	highPorts     bool
 	net           string // --net; empty takes the first free /24 from base
 	history       int    // events kept; 0 is upHistory
+	web           webFlags // --http: the web view and JSON API (web_cmd.go)
 
 	// base and ready let tests use their own address range and learn
 	// when the network is up; users get topology.UpPrefix.
@@ -68,7 +69,8 @@ ago, or valid only from two days ahead).`,
 		Example: `  mailflow up cross-domain
   mailflow up cross-domain --endpoints-json endpoints.json --ca-out ca.pem
   mailflow up cross-domain --net 127.25.7.0/24
-  mailflow up lesson.yaml --high-ports --quiet`,
+  mailflow up lesson.yaml --high-ports --quiet
+  mailflow up cross-domain --http 127.0.0.1:8025   # the web view and JSON API`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return upScenario(cmd.Context(), cmd.OutOrStdout(), args[0], o)
@@ -81,6 +83,7 @@ ago, or valid only from two days ahead).`,
 	f.BoolVar(&o.quiet, "quiet", false, "do not narrate events while running")
 	f.BoolVar(&o.highPorts, "high-ports", false, "use the high-port plan even where standard ports could be bound")
 	f.StringVar(&o.net, "net", "", "the loopback /24 to use, e.g. 127.25.7.0/24 (default: 127.25.0.0/24, or the next free one)")
+	o.web.register(f, "")
 	return cmd
 }
 
@@ -138,6 +141,14 @@ func upScenario(ctx context.Context, stdout io.Writer, arg string, o upOptions) 
 		return fmt.Errorf("--ca-out: %w", err)
 	}
 	ep := endpointsOf(n, prefix, caFile)
+	if o.web.addr != "" {
+		url, stopWeb, err := startWeb(n, lang, o.web, nil)
+		if err != nil {
+			return err
+		}
+		defer stopWeb()
+		ep.HTTP = url
+	}
 	if o.endpointsJSON != "" {
 		b, _ := json.MarshalIndent(ep, "", "  ")
 		if err := os.WriteFile(o.endpointsJSON, append(b, '\n'), 0o644); err != nil {

@@ -262,7 +262,9 @@ func (q *Queue) attempt(e *Entry) {
 	if q.ctx.Err() != nil {
 		return
 	}
+	q.mu.Lock() // Entries may be reading this entry (the web view's queue)
 	e.Attempts++
+	q.mu.Unlock()
 	now := q.cfg.Now()
 	var pending []string
 	for _, r := range e.Recipients {
@@ -272,6 +274,7 @@ func (q *Queue) attempt(e *Entry) {
 	}
 	for _, g := range byDomain(pending) {
 		results := q.deliverDomain(e, g.domain, g.rcpts)
+		q.mu.Lock()
 		for _, r := range e.Recipients {
 			res, ok := results[strings.ToLower(r.Address)]
 			if !ok {
@@ -288,6 +291,7 @@ func (q *Queue) attempt(e *Entry) {
 				}
 			}
 		}
+		q.mu.Unlock()
 	}
 	q.afterAttempt(e)
 }
@@ -297,15 +301,21 @@ func (q *Queue) attempt(e *Entry) {
 func (q *Queue) afterAttempt(e *Entry) {
 	now := q.cfg.Now()
 	if e.Pending() && now.Sub(e.Arrived) >= q.cfg.Policy.GiveUp {
+		var gaveUp []Recipient
+		q.mu.Lock()
 		for _, r := range e.Recipients {
 			if r.State == Pending {
 				r.State = Failed
 				r.Diagnosis = fmt.Sprintf("gave up after %d attempts over %s; last error: %s", e.Attempts,
 					humanDuration(now.Sub(e.Arrived)), r.LastError)
 				r.Status = "4.4.7" // RFC 3463 §3.5: delivery time expired
-				q.publish(event.Event{Kind: event.QueueFailed, Step: 5, Msg: e.Msg, To: []string{r.Address},
-					Enhanced: "4.4.7", Error: r.Diagnosis})
+				gaveUp = append(gaveUp, *r)
 			}
+		}
+		q.mu.Unlock()
+		for _, r := range gaveUp { // published without the lock: a gate may hold the publisher
+			q.publish(event.Event{Kind: event.QueueFailed, Step: 5, Msg: e.Msg, To: []string{r.Address},
+				Enhanced: "4.4.7", Error: r.Diagnosis})
 		}
 	}
 	if !e.Pending() {
@@ -318,15 +328,17 @@ func (q *Queue) afterAttempt(e *Entry) {
 		q.notifyDelay(e)
 	}
 	wait := q.nextWait(e.Attempts)
-	e.NextTry = now.Add(wait)
-	if deadline := e.Arrived.Add(q.cfg.Policy.GiveUp); e.NextTry.After(deadline) {
-		e.NextTry = deadline // one last try when the time is up
+	next := now.Add(wait)
+	if deadline := e.Arrived.Add(q.cfg.Policy.GiveUp); next.After(deadline) {
+		next = deadline // one last try when the time is up
 	}
-	next := e.NextTry
+	q.mu.Lock()
+	e.NextTry = next
+	q.mu.Unlock()
 	q.publish(event.Event{Kind: event.QueueRetry, Msg: e.Msg, To: pendingOf(e), State: "queued",
 		Attempt: e.Attempts, Next: &next, Detail: fmt.Sprintf("attempt %d failed; next attempt at %s (in %s)",
-			e.Attempts, e.NextTry.Format("Mon 15:04"), humanDuration(e.NextTry.Sub(now)))})
-	q.cfg.Schedule(e.NextTry, func() { q.attempt(e) })
+			e.Attempts, next.Format("Mon 15:04"), humanDuration(next.Sub(now)))})
+	q.cfg.Schedule(next, func() { q.attempt(e) })
 }
 
 // nextWait is the wait after the n-th attempt: by default two tries in the

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/viz/tui"
+)
+
+// maxEvents bounds what the index keeps: a long `up` under load drops its
+// oldest events rather than growing without end.
+const maxEvents = 400_000
+
+// index is a sink on the network's bus: every event in order, which of them
+// start a step, the events of each message, and the monitoring counters. It
+// is what the API reads, so a request never copies the bus's history.
+type index struct {
+	mu       sync.Mutex
+	ready    bool          // the history before attaching is in
+	pending  []event.Event // events seen while the history was read
+	events   []event.Event // events[i].Seq == first+i
+	stops    []bool        // stops[i]: events[i] starts a step of its message
+	first    int64
+	byMsg    map[string][]int64
+	progress map[string]int // each message's current step, for StartsStep
+	stats    *stats
+	changed  chan struct{} // closed and replaced on every new event
+}
+
+func newIndex(st *stats) *index {
+	return &index{first: 1, byMsg: map[string][]int64{}, progress: map[string]int{}, stats: st,
+		changed: make(chan struct{})}
+}
+
+// attach subscribes to bus and takes in what it published before. Events
+// published meanwhile wait in pending and are merged by sequence number.
+func (x *index) attach(bus *event.Bus) {
+	bus.Attach(x)
+	history := bus.History()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, e := range history {
+		x.addLocked(e)
+	}
+	for _, e := range x.pending {
+		x.addLocked(e)
+	}
+	x.pending, x.ready = nil, true
+	x.signalLocked()
+}
+
+// Handle is the bus sink: called with the bus lock held, so it only appends.
+func (x *index) Handle(e event.Event) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.ready {
+		x.pending = append(x.pending, e)
+		return
+	}
+	x.addLocked(e)
+	x.signalLocked()
+}
+
+func (x *index) addLocked(e event.Event) {
+	if e.Seq < x.first+int64(len(x.events)) {
+		return // already in, from the history
+	}
+	stop := x.startsLocked(e)
+	x.events = append(x.events, e)
+	x.stops = append(x.stops, stop)
+	if e.Msg != "" {
+		x.byMsg[e.Msg] = append(x.byMsg[e.Msg], e.Seq)
+	}
+	x.stats.add(e, stop)
+	if len(x.events) > maxEvents {
+		drop := maxEvents / 10
+		x.first += int64(drop)
+		x.events = append([]event.Event(nil), x.events[drop:]...)
+		x.stops = append([]bool(nil), x.stops[drop:]...)
+	}
+}
+
+// startsLocked applies the classroom view's rule (tui.StartsStep), so the
+// web page stops where the terminal view stops. A deferral puts the
+// message back before any step, so that its retry starts one again.
+func (x *index) startsLocked(e event.Event) bool {
+	if e.Msg == "" {
+		return false
+	}
+	if tui.StartsStep(x.progress[e.Msg], e) {
+		x.progress[e.Msg] = e.Step
+		return true
+	}
+	if deferral(e) {
+		x.progress[e.Msg] = 0
+	}
+	return false
+}
+
+// deferral reports whether e says the message waits for a retry.
+func deferral(e event.Event) bool {
+	switch e.Kind {
+	case event.QueueDeferred, event.QueueRetry:
+		return true
+	case event.SMTPReply:
+		return e.Code >= 400 && e.Code < 500
+	case event.DNSAnswer: // SERVFAIL, REFUSED: the queue tries again later
+		return e.Rcode != "" && e.Rcode != "NOERROR" && e.Rcode != "NXDOMAIN"
+	}
+	return strings.HasSuffix(string(e.Kind), ".deferred")
+}
+
+func (x *index) signalLocked() {
+	close(x.changed)
+	x.changed = make(chan struct{})
+}
+
+// after returns up to limit events with a sequence number above seq, which
+// of them start a step, and a channel closed when more arrive.
+func (x *index) after(seq int64, limit int) ([]event.Event, []bool, <-chan struct{}) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	i := max(seq-x.first+1, 0)
+	if i >= int64(len(x.events)) {
+		return nil, nil, x.changed
+	}
+	j := min(i+int64(limit), int64(len(x.events)))
+	return append([]event.Event(nil), x.events[i:j]...), append([]bool(nil), x.stops[i:j]...), x.changed
+}
+
+// last is the sequence number of the newest event, 0 before any.
+func (x *index) last() int64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.first + int64(len(x.events)) - 1
+}
+
+// message returns the events of one message still kept.
+func (x *index) message(id string) []event.Event {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []event.Event
+	for _, seq := range x.byMsg[id] {
+		if i := seq - x.first; i >= 0 && i < int64(len(x.events)) {
+			out = append(out, x.events[i])
+		}
+	}
+	return out
+}
+
+// known reports whether any event ever named the message.
+func (x *index) known(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.byMsg[id]
+	return ok
+}
