@@ -21,14 +21,19 @@ func TestSendGoesThroughTheSubmissionPort(t *testing.T) {
 	var res SendResult
 	call(t, ts, "POST", "/api/send", `{"from":"alice@example.test","to":["bob@school.test"],`+
 		`"subject":"From the API","body":"Hello Bob"}`, 201, &res)
-	if res.ID != "w1" || res.State == "rejected" || !slices.Equal(res.Steps[:2], []int{1, 2}) {
+	// Steps 1 and 2 are done when the answer comes; the queue may already
+	// be at work on the next ones.
+	if res.ID != "w1" || res.State == "rejected" || !slices.Contains(res.Steps, 1) || !slices.Contains(res.Steps, 2) {
 		t.Fatalf("send: %+v", res)
 	}
 	await(t, n, "w1 filed", func(e event.Event) bool { return e.Msg == "w1" && e.Kind == event.MailboxStore })
 
 	var d MessageDetail
 	call(t, ts, "GET", "/api/messages/w1", "", 200, &d)
-	if d.State != "delivered" || !slices.Equal(d.Steps, []int{1, 2, 3, 4, 5, 6}) || d.Subject != "From the API" {
+	// In order of first event: with the background driver the queue may
+	// start steps 4 and 5 before the submission server has told of 2 and 3.
+	steps := slices.Sorted(slices.Values(d.Steps))
+	if d.State != "delivered" || !slices.Equal(steps, []int{1, 2, 3, 4, 5, 6}) || d.Subject != "From the API" {
 		t.Errorf("w1: %+v", d.MessageSummary)
 	}
 	// Steps 1 and 2 on the wire: the client connected to 587, the server
