@@ -36,8 +36,8 @@ type upOptions struct {
 	lang          string
 	quiet         bool
 	highPorts     bool
-	net           string // --net; empty takes the first free /24 from base
-	history       int    // events kept; 0 is upHistory
+	net           string   // --net; empty takes the first free /24 from base
+	history       int      // events kept; 0 is upHistory
 	web           webFlags // --http: the web view and JSON API (web_cmd.go)
 
 	// base and ready let tests use their own address range and learn
