@@ -158,3 +158,35 @@ func TestTmuxNoColorVietnamese(t *testing.T) {
 	s.keys("q")
 	s.waitScreen("exit status 0")
 }
+
+// faint matches the SGR of dim text or bright black, which fade on a
+// projector.
+var faint = regexp.MustCompile(`\x1b\[(?:[0-9]+;)*(?:2|90|38;5;8)[;m]`)
+
+// --theme light: dark text on a white background in a real 256-colour
+// terminal, and in neither theme anything faint.
+func TestTmuxThemes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and drives a terminal")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	bin := buildMailflow(t)
+	white := regexp.MustCompile(`\x1b\[(?:[0-9;]*;)?(?:107|48;5;(?:15|231)|48;2;255;255;255)[;m]`)
+	for _, theme := range []string{"dark", "light"} {
+		s := startTmux(t, []string{"TERM=xterm-256color"}, bin, "demo", "--lang", "en", "--theme", theme)
+		s.waitScreen("⏸ next: Step 1")
+		s.keys("Space")
+		s.waitScreen("▶1 connect")
+		esc := s.screen(true)
+		if f := faint.FindAllString(esc, 3); len(f) > 0 {
+			t.Errorf("%s theme: faint text %q", theme, f)
+		}
+		if got := white.MatchString(esc); got != (theme == "light") {
+			t.Errorf("%s theme: white background %v", theme, got)
+		}
+		s.keys("q")
+		s.waitScreen("exit status 0")
+	}
+}
