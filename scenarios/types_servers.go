@@ -54,6 +54,13 @@ type Server struct {
 	Block *Block `yaml:"block,omitempty" json:"block,omitempty"`
 	// Content rules look for keywords in arriving mail.
 	Content []ContentRule `yaml:"content,omitempty" json:"content,omitempty"`
+	// AllowPlaintextAuth lets users log in without TLS: AUTH on port 587
+	// before STARTTLS, and likewise LOGIN on IMAP 143 and USER/PASS on POP3
+	// 110. Off by default, as in Dovecot (disable_plaintext_auth): passwords
+	// cross the wire only encrypted, and AUTH before STARTTLS gets 538
+	// 5.7.11. Turn it on for a lesson that shows a password in the clear,
+	// e.g. with curl imap://.
+	AllowPlaintextAuth bool `yaml:"allow_plaintext_auth,omitempty" json:"allow_plaintext_auth,omitempty"`
 	// Full lists users of this host whose mailbox is full: temporary gives
 	// 452 4.2.2, permanent 552 5.2.2.
 	Full []FullMailbox `yaml:"full,omitempty" json:"full,omitempty"`

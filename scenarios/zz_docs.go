@@ -178,6 +178,7 @@ var fieldDocs = map[string]string{
 	"Send.TLS":                              "`tls` is how the client protects the connection: starttls, implicit or none. Defaults to implicit on port 465 and starttls elsewhere.",
 	"Send.To":                               "`to` lists the recipients' addresses; they need not be users of a simulated domain.",
 	"Server":                                "Server tunes one host's servers.",
+	"Server.AllowPlaintextAuth":             "`allow_plaintext_auth` lets users log in without TLS: AUTH on port 587 before STARTTLS, and likewise LOGIN on IMAP 143 and USER/PASS on POP3 110. Off by default, as in Dovecot (disable_plaintext_auth): passwords cross the wire only encrypted, and AUTH before STARTTLS gets 538 5.7.11. Turn it on for a lesson that shows a password in the clear, e.g. with curl imap://.",
 	"Server.Block":                          "`block` lists refuse mail from or to addresses and domains (550 5.7.1).",
 	"Server.Certificate":                    "`certificate` is a fault of the host's TLS certificate: expired, not-yet-valid, wrong-name, unknown-ca or self-signed. Empty means a good certificate signed by the simulated CA.",
 	"Server.Content":                        "`content` rules look for keywords in arriving mail.",

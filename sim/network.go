@@ -99,7 +99,9 @@ type Network struct {
 	ports   map[string]map[topology.Service]int // host name → service → real port
 	closers []func() error
 	queues  map[string]*queue.Queue
-	closed  bool
+	// inFlight caps the message content all SMTP servers hold at once.
+	inFlight *smtpd.Budget
+	closed   bool
 	// stopDriver tells the background driver of StartDriver to end;
 	// driverDone is closed when it has.
 	stopDriver func()
@@ -124,7 +126,8 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	start := topo.Start
 	n = &Network{Scenario: s, Topology: topo, Clock: clock.New(start), Store: mailstore.New(),
 		IDs: event.NewMessageIDs(), log: opts.Logger, PortPlan: opts.Ports, timeout: opts.Timeout,
-		ports: map[string]map[topology.Service]int{}, queues: map[string]*queue.Queue{}}
+		ports: map[string]map[topology.Service]int{}, queues: map[string]*queue.Queue{},
+		inFlight: smtpd.NewBudget(smtpd.DefaultInFlight)}
 	if n.timeout == 0 {
 		n.timeout = time.Minute
 	}
@@ -244,7 +247,8 @@ func (n *Network) startHost(h *topology.Host) error {
 		IDs: n.IDs, Publish: publish, Enqueue: q.Enqueue, Now: n.Clock.Now, Faults: n.faults,
 		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full, Policy: policy.New(h.Policy),
 		MaxMessageBytes: int64(set.MaxMessageSize), MaxRecipients: set.MaxRecipients,
-		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout})
+		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout,
+		InFlight: n.inFlight, AllowPlaintextAuth: set.AllowPlaintextAuth})
 	n.closers = append(n.closers, smtpSrv.Close)
 	for _, svc := range []topology.Service{topology.SMTP, topology.Submission, topology.Submissions} {
 		if !h.Runs(svc) {

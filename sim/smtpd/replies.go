@@ -11,6 +11,9 @@ var (
 	// RFC 4954 §6: wrong user name or password.
 	errBadCredentials = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8},
 		Message: "Authentication credentials invalid"}
+	// RFC 4954 §6: the login went through.
+	replyAuthOK = &smtp.SMTPError{Code: 235, EnhancedCode: smtp.EnhancedCode{2, 7, 0},
+		Message: "Authentication successful"}
 	// RFC 3207 §4 and RFC 4954 §4: no password over an unencrypted connection.
 	errEncryptionRequired = &smtp.SMTPError{Code: 538, EnhancedCode: smtp.EnhancedCode{5, 7, 11},
 		Message: "Encryption required for requested authentication mechanism"}

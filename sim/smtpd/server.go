@@ -3,6 +3,14 @@
 // (STARTTLS) and 465 (implicit TLS) where users authenticate before sending.
 // It files local mail in the mailstore (step 6) and hands mail for other
 // domains to the host's queue (steps 4 and 5).
+//
+// The server speaks the protocol itself, with go-smtp's types for what a
+// transaction carries: it owns its listeners and connections (so Close
+// cannot race a serve loop), sets one deadline per command that a client
+// trickling bytes cannot extend, streams DATA under a size limit and an
+// in-flight budget shared by all connections, sheds the connection that
+// kept it waiting longest when a listener is full, and answers as RFC 5321,
+// 2034, 3207 and 4954 ask (see docs/relay.md, "What the SMTP server answers").
 package smtpd
 
 import (
@@ -10,15 +18,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"golang.org/x/net/netutil"
 
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/fault"
@@ -77,21 +84,55 @@ type Config struct {
 	// Resolver knows the local addresses: users, aliases, SRS.
 	Resolver *local.Resolver
 
-	ReadTimeout     time.Duration // default 60s
-	WriteTimeout    time.Duration // default 60s
-	MaxMessageBytes int64         // default 25 MiB
-	MaxRecipients   int           // default 100
-	MaxConns        int           // per listener, default 100
+	// AllowPlaintextAuth lets clients log in on 587 before STARTTLS (the
+	// scenario's allow_plaintext_auth); by default AUTH is offered only
+	// over TLS and refused before it with 538 5.7.11 (RFC 4954 §4).
+	AllowPlaintextAuth bool
+
+	// ReadTimeout is the deadline of one command: the whole line must
+	// arrive within it, however it trickles in. Default 5m (RFC 5321
+	// §4.5.3.2.7).
+	ReadTimeout time.Duration
+	// BusyTimeout replaces ReadTimeout, when shorter, while three quarters
+	// of a listener's slots are taken. Default 10s.
+	BusyTimeout time.Duration
+	// DataTimeout bounds the whole message content after 354. Default 10m
+	// (RFC 5321 §4.5.3.2.6), and never less than ReadTimeout.
+	DataTimeout time.Duration
+	// HandshakeTimeout bounds a TLS handshake (465, and after STARTTLS).
+	// Default 10s, and never more than ReadTimeout.
+	HandshakeTimeout time.Duration
+	WriteTimeout     time.Duration // default 60s
+	MaxMessageBytes  int64         // default 25 MiB
+	MaxRecipients    int           // default 100
+	// MaxConns is the number of slots of each listener, default 100. When
+	// all are taken, a new client takes the slot of the connection that
+	// has kept the server waiting longest (at least ShedAfter); only when
+	// every client is busy is it refused, with 421 4.3.2.
+	MaxConns  int
+	ShedAfter time.Duration // default 1s
+	// InFlight caps the message content held by all connections at once;
+	// several servers may share one. Default DefaultInFlight, and always
+	// room for one message of MaxMessageBytes. Over it, DATA gets 452 4.3.1.
+	InFlight *Budget
+	// MaxAuthFailures on one connection end it with 421 4.7.0, after the
+	// last 535; each failure after the first waits AuthFailDelay, doubled
+	// every time, before its 535. Defaults 3 and 500ms.
+	MaxAuthFailures int
+	AuthFailDelay   time.Duration
 }
 
 // Server runs one host's SMTP listeners.
 type Server struct {
 	cfg     Config
-	mu      sync.Mutex
-	servers []*smtp.Server
-	wg      sync.WaitGroup
 	connSeq atomic.Int64
-	closed  bool
+	done    chan struct{} // closed by Close
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	wg        sync.WaitGroup // accept loops and connections
 }
 
 // New returns a server for cfg.Host; call Serve for each listener.
@@ -102,101 +143,145 @@ func New(cfg Config) *Server {
 	if cfg.Publish == nil {
 		cfg.Publish = func(event.Event) {}
 	}
-	if cfg.ReadTimeout == 0 {
-		cfg.ReadTimeout = 60 * time.Second
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
 	}
-	if cfg.WriteTimeout == 0 {
-		cfg.WriteTimeout = 60 * time.Second
-	}
-	if cfg.MaxMessageBytes == 0 {
+	def(&cfg.ReadTimeout, 5*time.Minute)
+	def(&cfg.BusyTimeout, 10*time.Second)
+	def(&cfg.DataTimeout, max(10*time.Minute, cfg.ReadTimeout))
+	def(&cfg.HandshakeTimeout, min(10*time.Second, cfg.ReadTimeout))
+	def(&cfg.WriteTimeout, 60*time.Second)
+	def(&cfg.ShedAfter, time.Second)
+	def(&cfg.AuthFailDelay, 500*time.Millisecond)
+	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = 25 << 20
 	}
-	if cfg.MaxRecipients == 0 {
+	if cfg.MaxRecipients <= 0 {
 		cfg.MaxRecipients = 100
 	}
-	if cfg.MaxConns == 0 {
+	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 100
+	}
+	if cfg.MaxAuthFailures <= 0 {
+		cfg.MaxAuthFailures = 3
 	}
 	if cfg.MaxReceived == 0 {
 		cfg.MaxReceived = 30
 	}
+	if cfg.InFlight == nil {
+		cfg.InFlight = NewBudget(DefaultInFlight)
+	}
+	cfg.InFlight.fit(cfg.MaxMessageBytes)
 	if cfg.Resolver == nil && cfg.Network != nil {
 		cfg.Resolver = local.New(cfg.Network)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg}
+	return &Server{cfg: cfg, done: make(chan struct{}), listeners: map[net.Listener]struct{}{},
+		conns: map[*conn]struct{}{}}
 }
 
 // Serve starts serving svc (smtp, submission or submissions) on l in the
-// background. For submissions, l is wrapped in TLS here.
+// background; for submissions every connection begins with a TLS
+// handshake. The server owns l from here on: Close closes it.
 func (s *Server) Serve(l net.Listener, svc topology.Service) error {
 	switch svc {
 	case topology.SMTP, topology.Submission, topology.Submissions:
 	default:
 		return fmt.Errorf("smtpd: cannot serve %s", svc)
 	}
-	l = netutil.LimitListener(l, s.cfg.MaxConns)
-	port := topology.StandardPort(svc)
-	l = &faultListener{Listener: l, srv: s, port: port}
-	tlsConf := s.tlsConfigFor(s.cfg.TLSConfig)
-	if svc == topology.Submissions {
-		if s.cfg.TLSConfig == nil {
-			return errors.New("smtpd: submissions needs a TLS config")
-		}
-		// TLS outermost: go-smtp recognises a TLS connection by its type.
-		l = tls.NewListener(l, tlsConf)
+	if svc == topology.Submissions && s.cfg.TLSConfig == nil {
+		return errors.New("smtpd: submissions needs a TLS config")
 	}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return s.newSession(c, svc)
-	}))
-	srv.Domain = s.cfg.Host.Name
-	srv.TLSConfig = tlsConf
-	srv.ReadTimeout = s.cfg.ReadTimeout
-	srv.WriteTimeout = s.cfg.WriteTimeout
-	srv.MaxMessageBytes = s.cfg.MaxMessageBytes
-	// The session counts recipients itself (452 4.5.3, RFC 5321 §4.5.3.1.10)
-	// so that the refusal shows as an event.
-	srv.MaxRecipients = 0
-	srv.EnableDSN = true
-	srv.ErrorLog = log.New(slogWriter{s.cfg.Logger}, "", 0)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
 		l.Close()
 		return errors.New("smtpd: server closed")
 	}
-	s.servers = append(s.servers, srv)
+	// Registered before the loop runs: a Close coming at once still
+	// finds the listener and closes it.
+	s.listeners[l] = struct{}{}
 	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			s.cfg.Logger.Error("smtp serve", "service", svc, "err", err)
-		}
-	}()
+	go s.acceptLoop(l, svc, newSlots(s.cfg.MaxConns))
 	return nil
 }
 
-// Close stops every listener and connection and waits for the serve loops.
+// acceptLoop takes every connection at once, so that no client waits in the
+// kernel's backlog without a greeting; admission to a slot comes after.
+func (s *Server) acceptLoop(l net.Listener, svc topology.Service, sl *slots) {
+	defer s.wg.Done()
+	port := topology.StandardPort(svc)
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+				// Out of descriptors or a transient failure: wait a little,
+				// as net/http does, instead of spinning.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+					continue
+				case <-s.done:
+					return
+				}
+			}
+			s.cfg.Logger.Error("smtp accept", "service", svc, "err", err)
+			return
+		}
+		backoff = 0
+		c := s.newConn(nc, svc, port, sl)
+		if c == nil {
+			continue
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go c.run()
+	}
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Close stops every listener and connection and waits until all their
+// goroutines have ended.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	s.closed = true
-	servers := s.servers
-	s.servers = nil
-	s.mu.Unlock()
-	for _, srv := range servers {
-		srv.Close()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+		for l := range s.listeners {
+			l.Close()
+		}
+		for c := range s.conns {
+			c.raw.Close()
+		}
 	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
-}
-
-// slogWriter routes go-smtp's error log into slog.
-type slogWriter struct{ l *slog.Logger }
-
-func (w slogWriter) Write(p []byte) (int, error) {
-	w.l.Warn("smtp", "msg", string(p))
-	return len(p), nil
 }

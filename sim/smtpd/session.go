@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mailflow/mailflow/sim/local"
-	"io"
 	"net/netip"
 	"strings"
 	"time"
@@ -21,14 +20,13 @@ import (
 // sessions (port 25) never offer AUTH, so nobody relays through them.
 type session struct {
 	srv      *Server
-	conn     *smtp.Conn
+	c        *conn
 	svc      topology.Service
 	id       string
 	peerAddr netip.Addr
 	peerHost *topology.Host // the simulated host connecting, nil for a client
 	user     string         // authenticated address
 	relayWhy string         // why a client that did not log in may relay
-	authFail int
 
 	from   string
 	envID  string
@@ -38,26 +36,22 @@ type session struct {
 	orcpt  []string           // ORCPT per recipient
 }
 
-type authSession struct{ *session }
-
-func (s *Server) newSession(c *smtp.Conn, svc topology.Service) (smtp.Session, error) {
-	ss := &session{srv: s, conn: c, svc: svc,
+// newSession starts the session of a connection when the client greets.
+func (s *Server) newSession(c *conn) (*session, error) {
+	ss := &session{srv: s, c: c, svc: c.svc,
 		id: fmt.Sprintf("%s#%d", s.cfg.Host.Name, s.connSeq.Add(1))}
-	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
+	if ap, err := netip.ParseAddrPort(c.raw.RemoteAddr().String()); err == nil {
 		ss.peerAddr = ap.Addr().Unmap()
 		if s.cfg.Network != nil {
 			ss.peerHost = s.cfg.Network.HostByAddr(ss.peerAddr)
 		}
 	}
-	// go-smtp makes the session when the client says EHLO: an EHLO fault
-	// answers here.
+	// The session begins when the client says EHLO: an EHLO fault answers
+	// here.
 	if err := ss.injected("ehlo", ""); err != nil {
 		return nil, err
 	}
-	if svc == topology.SMTP {
-		return ss, nil
-	}
-	return authSession{ss}, nil
+	return ss, nil
 }
 
 // injected applies a fault striking this session at stage: the server
@@ -120,32 +114,21 @@ func (ss *session) msgFromEnvID() string {
 	return msg
 }
 
-// AuthMechanisms offers PLAIN and LOGIN, as RFC 4954 submission servers do.
-func (as authSession) AuthMechanisms() []string { return []string{sasl.Plain, sasl.Login} }
-
-// Auth checks credentials against the mailstore's users.
-func (as authSession) Auth(mech string) (sasl.Server, error) {
-	ss := as.session
-	if _, isTLS := ss.conn.TLSConnectionState(); !isTLS {
-		return nil, ss.reject(1, "auth", errEncryptionRequired)
-	}
-	if err := ss.injected("auth", ""); err != nil {
-		return nil, err
-	}
+// saslServer is the server side of a mechanism (PLAIN or LOGIN, as RFC
+// 4954 submission servers offer), checking credentials against the
+// mailstore's users; nil for a mechanism not offered.
+func (ss *session) saslServer(mech string) sasl.Server {
 	check := func(username, password string) error {
 		addr, err := ss.srv.cfg.Store.Authenticate(username, password)
 		if err != nil || !ss.ownsMailHere(addr) {
-			ss.authFail++
-			ss.publish(event.Event{Kind: event.SMTPAuth, Step: ss.stepHere(1), User: username, Code: 535,
-				Enhanced: "5.7.8", Error: "authentication failed"})
-			if ss.authFail >= 3 {
-				ss.conn.Close() // RFC 4954 leaves the limit to policy; three tries like POP3/IMAP here
-			}
+			ss.publish(event.Event{Kind: event.SMTPAuth, Step: ss.stepHere(1), User: username,
+				Code: errBadCredentials.Code, Enhanced: enhanced(errBadCredentials.EnhancedCode), Error: "authentication failed"})
 			return errBadCredentials
 		}
 		ss.user = addr
 		if !ss.fromServer() { // a relaying server tells of its own login
-			ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: addr, Code: 235, Enhanced: "2.7.0"})
+			ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: addr, Code: replyAuthOK.Code,
+				Enhanced: enhanced(replyAuthOK.EnhancedCode)})
 		}
 		return nil
 	}
@@ -156,11 +139,11 @@ func (as authSession) Auth(mech string) (sasl.Server, error) {
 				return errBadCredentials
 			}
 			return check(username, password)
-		}), nil
+		})
 	case sasl.Login:
-		return newLoginServer(check), nil
+		return newLoginServer(check)
 	}
-	return nil, &smtp.SMTPError{Code: 504, EnhancedCode: smtp.EnhancedCode{5, 5, 4}, Message: "Unrecognized authentication type"}
+	return nil
 }
 
 // ownsMailHere reports whether a user may submit through this host: users of
@@ -265,27 +248,10 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	return nil
 }
 
-func (ss *session) Data(r io.Reader) error {
-	if f := ss.srv.fault("data_disconnect", topology.StandardPort(ss.svc), ""); f != nil {
-		// The connection drops during DATA, before the final reply: the
-		// server takes the content, then hangs up without answering, so
-		// nothing was accepted. (Reading it all first makes the client see
-		// the same end every run: no reply, instead of a reset mid-write.)
-		ss.srv.publishFault(f, topology.StandardPort(ss.svc), "connection lost during DATA, before the reply")
-		io.Copy(io.Discard, r)
-		ss.conn.Close()
-		return errors.New("connection dropped by a fault")
-	}
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		var smtpErr *smtp.SMTPError
-		if errors.As(err, &smtpErr) {
-			return ss.reject(2, "data", smtpErr, ss.rcpts...)
-		}
-		return err
-	}
-	// go-smtp has answered DATA with 354 before the backend sees it, so a
-	// data fault answers after the content, like a dot fault.
+// Data takes the content of a message whose recipients were accepted.
+func (ss *session) Data(raw []byte) error {
+	// DATA has been answered with 354 and the content read, so a data
+	// fault answers after the content, like a dot fault.
 	for _, stage := range []string{"data", "dot"} {
 		if err := ss.injected(stage, ""); err != nil {
 			return ss.rejectWith(ss.stepHere(2), stage, err, ss.rcpts...)
@@ -303,19 +269,17 @@ func (ss *session) Reset() {
 	ss.from, ss.envID, ss.ret, ss.rcpts, ss.notify, ss.orcpt = "", "", "", nil, nil, nil
 }
 
-func (ss *session) Logout() error { return nil }
-
 // receivedHeader is the trace line every hop prepends (RFC 5321 §4.4), with
 // the protocol keyword of RFC 3848.
 func (ss *session) receivedHeader(now time.Time) string {
 	proto := "ESMTP"
-	if _, ok := ss.conn.TLSConnectionState(); ok {
+	if ss.c.tls {
 		proto += "S"
 	}
 	if ss.user != "" {
 		proto += "A"
 	}
-	helo := ss.conn.Hostname()
+	helo := ss.c.helo
 	if helo == "" {
 		helo = "unknown"
 	}
