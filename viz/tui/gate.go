@@ -10,8 +10,8 @@ import (
 // Gate pauses the world before each step and just after each failure.
 // Installed with Bus.SetGate, its Hold runs in the goroutine about to
 // publish an event; when the view stops before that event (a step starts,
-// or the event before it was a failure: see stopper) Hold blocks there until the view lets it
-// through: at once at full speed, after an interval while playing, on a key
+// or the event before it was a failure: see Stops) Hold blocks there until
+// the view lets it through: at once at full speed, after an interval while playing, on a key
 // press while paused. Several goroutines may wait at once; they go through
 // one at a time, in the order they came.
 //
@@ -20,7 +20,7 @@ import (
 // class looks at a paused screen.
 type Gate struct {
 	mu       sync.Mutex
-	stop     *stopper // where each message is
+	stop     *Stops // where each message is
 	queue    []*waiter
 	playing  bool
 	interval time.Duration
@@ -43,7 +43,7 @@ type waiter struct {
 // pause at all). notify, when not nil, is called (and must not block)
 // whenever a step starts or stops waiting, so a view can redraw.
 func NewGate(playing bool, interval time.Duration, notify func()) *Gate {
-	return &Gate{stop: newStopper(), playing: playing, interval: interval,
+	return &Gate{stop: NewStops(), playing: playing, interval: interval,
 		changed: make(chan struct{}), notify: notify}
 }
 
@@ -54,7 +54,7 @@ func (g *Gate) Hold(e event.Event) {
 	if g.closed {
 		return
 	}
-	stop, starts := g.stop.next(e)
+	stop, starts := g.stop.Next(e)
 	if !stop {
 		return
 	}

@@ -51,7 +51,7 @@ func (p progress) starts(e event.Event) bool {
 	return s
 }
 
-// stopper decides where the view stops: before every step a message starts
+// Stops decides where the view stops: before every step a message starts
 // (StartsStep), and just after every failure of a message — a refusal, a
 // deferral, a DNS error — so the class sees the ✗ and its reason before
 // anything else happens. One failure told several times (the server's
@@ -60,18 +60,20 @@ func (p progress) starts(e event.Event) bool {
 // last 451): that stops again.
 //
 // The timeline and the gate both use it, so a replay stops where the live
-// world paused.
-type stopper struct {
+// world paused; another view following a run (the web page) uses it to
+// stop at the same places.
+type Stops struct {
 	step    progress
 	failing map[string]int // how bad the failure stopped at: 1 a wait, 2 for good
 	after   bool           // the last event was a failure to stop after
 }
 
-func newStopper() *stopper { return &stopper{step: progress{}, failing: map[string]int{}} }
+// NewStops starts following a run from its first event.
+func NewStops() *Stops { return &Stops{step: progress{}, failing: map[string]int{}} }
 
-// next takes the next event of the run and reports whether the view stops
+// Next takes the next event of the run and reports whether the view stops
 // just before it, and whether it starts a step.
-func (s *stopper) next(e event.Event) (stop, starts bool) {
+func (s *Stops) Next(e event.Event) (stop, starts bool) {
 	stop, s.after = s.after, false
 	starts = s.step.starts(e)
 	if starts {

@@ -10,12 +10,12 @@ type Timeline struct {
 	events []event.Event
 	stops  []bool // the view stops before events[i]
 	starts []bool // events[i] starts a step of its message
-	stop   *stopper
+	stop   *Stops
 }
 
 // NewTimeline returns a timeline holding events.
 func NewTimeline(events []event.Event) *Timeline {
-	t := &Timeline{stop: newStopper()}
+	t := &Timeline{stop: NewStops()}
 	t.Append(events...)
 	return t
 }
@@ -23,7 +23,7 @@ func NewTimeline(events []event.Event) *Timeline {
 // Append adds events at the end of the history.
 func (t *Timeline) Append(events ...event.Event) {
 	for _, e := range events {
-		stop, starts := t.stop.next(e)
+		stop, starts := t.stop.Next(e)
 		t.events = append(t.events, e)
 		t.stops = append(t.stops, stop)
 		t.starts = append(t.starts, starts)
