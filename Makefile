@@ -31,6 +31,7 @@ FUZZFLAGS = -fuzztime $(FUZZTIME) -fuzzminimizetime 10x
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' $(FUZZFLAGS) ./scenarios
 	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' $(FUZZFLAGS) ./sim/pop3d
+	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' $(FUZZFLAGS) ./sim/smtpd
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' $(FUZZFLAGS) ./sim/dnsd
 	$(GO) test -run '^$$' -fuzz '^FuzzSelectedCommands$$' $(FUZZFLAGS) ./sim/imapd
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' $(FUZZFLAGS) ./sim/dsn

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -94,9 +95,13 @@ func (c *conn) run() {
 	defer c.srv.forget(c)
 	defer c.raw.Close()
 	if !c.slots.admit(c) {
-		// Every slot is busy: say so rather than leave the client hanging.
-		_ = c.raw.SetWriteDeadline(time.Now().Add(time.Second))
-		fmt.Fprintf(c.raw, "421 4.3.2 %s Too many connections, try again later\r\n", c.srv.cfg.Host.Name)
+		// Every slot is busy: say so rather than leave the client hanging
+		// (on 465 the client expects TLS, and only the close can tell it).
+		c.srv.cfg.Logger.Debug("smtp: every slot busy, connection refused", "service", c.svc)
+		if c.svc != topology.Submissions {
+			_ = c.raw.SetWriteDeadline(time.Now().Add(time.Second))
+			fmt.Fprintf(c.raw, "421 4.3.2 %s Too many connections, try again later\r\n", c.srv.cfg.Host.Name)
+		}
 		return
 	}
 	defer c.slots.release(c)
@@ -105,6 +110,17 @@ func (c *conn) run() {
 
 func (c *conn) serve() {
 	cfg := c.srv.cfg
+	defer func() {
+		// A bug met by one client must not end the whole process.
+		if r := recover(); r != nil {
+			c.srv.panics.Add(1)
+			cfg.Logger.Error("smtp: panic serving a connection", "service", c.svc, "panic", r,
+				"stack", string(debug.Stack()))
+			if c.w != nil {
+				c.reply(421, "4.3.0", cfg.Host.Name+" Internal error, closing connection")
+			}
+		}
+	}()
 	if c.svc == topology.Submissions {
 		tc, err := c.handshake()
 		if err != nil {
@@ -201,6 +217,7 @@ func (c *conn) readFailed(err error) {
 	var ne net.Error
 	switch {
 	case c.shed.Load():
+		c.srv.cfg.Logger.Debug("smtp: idle connection shed for a new one", "service", c.svc)
 		c.reply(421, "4.4.2", host+" Connection idle while others wait, closing")
 	case errors.Is(err, errLineTooLong):
 		c.reply(500, "5.5.2", "Line too long, closing connection")

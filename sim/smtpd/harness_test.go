@@ -57,9 +57,9 @@ type harness struct {
 	queued []Outbound
 }
 
-// start runs the SMTP server of mail.school.test on 127.0.0.1 ports for
-// smtp, submission and submissions; tune changes the config first.
-func start(t *testing.T, tune func(*Config)) *harness {
+// testConfig is the configuration of mail.school.test's SMTP server over
+// a fresh mailstore, its events and queued messages kept in h.
+func testConfig(t testing.TB, h *harness) Config {
 	t.Helper()
 	s, err := scenarios.Parse("t.yaml", []byte(schoolYAML))
 	if err != nil {
@@ -69,23 +69,21 @@ func start(t *testing.T, tune func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := mailstore.New()
+	h.store = mailstore.New()
 	for _, d := range topo.Domains {
 		for _, u := range d.Users {
-			store.AddUser(u.Address, u.Password)
+			h.store.AddUser(u.Address, u.Password)
 		}
 	}
-	host := topo.Domain("school.test").MailboxHost
-	ca, err := pki.NewCA("Test CA", time.Now())
+	h.host = topo.Domain("school.test").MailboxHost
+	if h.ca, err = pki.NewCA("Test CA", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := h.ca.Issue([]string{h.host.Name}, []net.IP{net.IPv4(127, 0, 0, 1)}, pki.IssueOptions{Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := ca.Issue([]string{host.Name}, []net.IP{net.IPv4(127, 0, 0, 1)}, pki.IssueOptions{Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, store: store, host: host, addrs: map[topology.Service]string{}, ca: ca}
-	cfg := Config{Host: host, Network: topo, Store: store,
+	return Config{Host: h.host, Network: topo, Store: h.store,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		IDs:       event.NewMessageIDs(),
 		Publish: func(e event.Event) {
@@ -100,6 +98,14 @@ func start(t *testing.T, tune func(*Config)) *harness {
 			return nil
 		},
 	}
+}
+
+// start runs the SMTP server of mail.school.test on 127.0.0.1 ports for
+// smtp, submission and submissions; tune changes the config first.
+func start(t *testing.T, tune func(*Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, addrs: map[topology.Service]string{}}
+	cfg := testConfig(t, h)
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -276,7 +276,7 @@ func TestParallelOversizedTransfersStayBounded(t *testing.T) {
 	if count[552]+count[452] != clients {
 		t.Errorf("replies %v, want 552 or 452 for every transfer", count)
 	}
-	if limit := int64(3 * 64 << 20); growth > limit {
+	if limit := int64(2 * DefaultInFlight); growth > limit {
 		t.Errorf("heap grew by %d MiB, want under %d MiB", growth>>20, limit>>20)
 	}
 	if got := h.inbox("bob@school.test", "INBOX"); len(got) != 0 {

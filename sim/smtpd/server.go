@@ -126,6 +126,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	connSeq atomic.Int64
+	panics  atomic.Int64  // connections ended by a recovered panic
 	done    chan struct{} // closed by Close
 
 	mu        sync.Mutex
