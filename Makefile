@@ -36,6 +36,8 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzSelectedCommands$$' $(FUZZFLAGS) ./sim/imapd
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' $(FUZZFLAGS) ./sim/dsn
 	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' $(FUZZFLAGS) ./viz/plot/flow
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' $(FUZZFLAGS) ./sim/mailauth
+	$(GO) test -run '^$$' -fuzz '^FuzzSign$$' $(FUZZFLAGS) ./sim/mailauth
 
 test-short:
 	$(GO) test -count=1 ./...

@@ -1,0 +1,193 @@
+package mailauth
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Exchange is one DNS question the checks asked and what came back, for
+// the events that tell of it. Rcode is TIMEOUT when no answer came.
+type Exchange struct {
+	Name, Type, Rcode string
+	Answer            []string
+}
+
+// Resolver asks the simulated DNS server, from a host's own address, the
+// questions SPF, DKIM and DMARC need. It satisfies the spf package's
+// DNSResolver and gives DKIM and DMARC their TXT lookups. Errors are
+// *net.DNSError, as those libraries expect: IsNotFound for NXDOMAIN and
+// empty answers, IsTemporary for SERVFAIL and silence.
+type Resolver struct {
+	Server netip.AddrPort // the DNS server
+	Local  netip.Addr     // the address to ask from; zero for any
+	// Timeout bounds each question in wall time; default 2s.
+	Timeout time.Duration
+	// Observe, when set, sees every exchange.
+	Observe func(Exchange)
+}
+
+func (r *Resolver) timeout() time.Duration {
+	if r.Timeout > 0 {
+		return r.Timeout
+	}
+	return 2 * time.Second
+}
+
+// query asks one question over UDP, and again over TCP when the answer is
+// truncated.
+func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+	name = dns.Fqdn(name)
+	typ := dns.TypeToString[qtype]
+	derr := func(msg string, temporary, notFound bool) error {
+		return &net.DNSError{Err: msg, Name: strings.TrimSuffix(name, "."), Server: r.Server.String(),
+			IsTemporary: temporary, IsNotFound: notFound, IsTimeout: msg == "timeout"}
+	}
+	if _, ok := dns.IsDomainName(name); !ok || len(name) > 254 {
+		return nil, derr("not a domain name", false, true)
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	m.RecursionDesired = false
+	var resp *dns.Msg
+	var err error
+	for _, network := range []string{"udp", "tcp"} {
+		d := &net.Dialer{Timeout: r.timeout()}
+		if r.Local.IsValid() {
+			if network == "udp" {
+				d.LocalAddr = &net.UDPAddr{IP: r.Local.AsSlice()}
+			} else {
+				d.LocalAddr = &net.TCPAddr{IP: r.Local.AsSlice()}
+			}
+		}
+		c := &dns.Client{Net: network, Timeout: r.timeout(), Dialer: d}
+		resp, _, err = c.ExchangeContext(ctx, m, r.Server.String())
+		if err != nil || !resp.Truncated {
+			break
+		}
+	}
+	x := Exchange{Name: name, Type: typ}
+	if err != nil {
+		x.Rcode = "TIMEOUT"
+		r.observe(x)
+		return nil, derr("timeout", true, false)
+	}
+	x.Rcode = dns.RcodeToString[resp.Rcode]
+	for _, rr := range resp.Answer {
+		x.Answer = append(x.Answer, strings.ReplaceAll(rr.String(), "\t", " "))
+	}
+	r.observe(x)
+	switch resp.Rcode {
+	case dns.RcodeSuccess:
+	case dns.RcodeNameError:
+		return nil, derr("no such host", false, true)
+	case dns.RcodeRefused:
+		// The simulated DNS serves the whole simulated internet: a name it
+		// refuses is in none of its zones, as a name that does not exist.
+		return nil, derr("no such host (refused)", false, true)
+	default:
+		return nil, derr("server answered "+x.Rcode, true, false)
+	}
+	if len(resp.Answer) == 0 {
+		return nil, derr("no such host", false, true)
+	}
+	return resp.Answer, nil
+}
+
+func (r *Resolver) observe(x Exchange) {
+	if r.Observe != nil {
+		r.Observe(x)
+	}
+}
+
+// LookupTXT returns the TXT records of name, each one's strings joined.
+func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	rrs, err := r.query(ctx, name, dns.TypeTXT)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rr := range rrs {
+		if t, ok := rr.(*dns.TXT); ok {
+			out = append(out, strings.Join(t.Txt, ""))
+		}
+	}
+	return out, nil
+}
+
+// LookupMX returns the MX records of name.
+func (r *Resolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	rrs, err := r.query(ctx, name, dns.TypeMX)
+	if err != nil {
+		return nil, err
+	}
+	var out []*net.MX
+	for _, rr := range rrs {
+		if mx, ok := rr.(*dns.MX); ok {
+			out = append(out, &net.MX{Host: mx.Mx, Pref: mx.Preference})
+		}
+	}
+	return out, nil
+}
+
+// LookupIPAddr returns the A and AAAA addresses of host: the A records,
+// and the AAAA ones only when there are none (the hosts of this internet
+// have IPv4 loopback addresses).
+func (r *Resolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
+	var out []net.IPAddr
+	var firstErr error
+	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		rrs, err := r.query(ctx, host, qtype)
+		if err != nil {
+			if de, ok := err.(*net.DNSError); ok && de.IsTemporary {
+				return nil, err
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		for _, rr := range rrs {
+			switch rr := rr.(type) {
+			case *dns.A:
+				out = append(out, net.IPAddr{IP: rr.A})
+			case *dns.AAAA:
+				out = append(out, net.IPAddr{IP: rr.AAAA})
+			}
+		}
+		if len(out) > 0 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// LookupAddr answers the reverse lookups of the ptr mechanism (which RFC
+// 7208 §5.5 asks senders not to use): the simulated DNS serves no reverse
+// zones, so there is never a name.
+func (r *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	return nil, &net.DNSError{Err: "no reverse zones in this internet", Name: addr, IsNotFound: true}
+}
+
+// txtFunc adapts LookupTXT for the DKIM and DMARC libraries, which take no
+// context.
+func (r *Resolver) txtFunc(ctx context.Context) func(string) ([]string, error) {
+	return func(name string) ([]string, error) {
+		txts, err := r.LookupTXT(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		return txts, nil
+	}
+}
+
+// String names the resolver in messages.
+func (r *Resolver) String() string { return fmt.Sprintf("DNS at %s", r.Server) }
