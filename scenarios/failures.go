@@ -236,6 +236,7 @@ func (v *validator) moreExpectations(p string, e Expectation) {
 	if t := e.TLS; t != nil {
 		v.knownHost(p+".tls.to", t.To)
 	}
+	v.authExpectation(p+".auth", e.Auth)
 }
 
 // dsnParams checks a send's NOTIFY and RET (RFC 3461 §4.1: NEVER stands

@@ -39,6 +39,13 @@ var fieldRules = map[string]map[string]any{
 	"TranscriptExpectation.Stage": {"enum": ReplyStages},
 	"TranscriptExpectation.Count": {"minimum": 0},
 	"Fault.From":                  {"pattern": windowPattern},
+	"Domain.SPF":                  {"pattern": `^([vV]=[sS][pP][fF]1( .*)?|none)$`},
+	"Domain.DMARC":                {"pattern": `^(v=DMARC1;.*|none)$`},
+	"SenderAuth.SPFFail":          {"enum": SPFFailActions},
+	"SenderAuth.DMARC":            {"enum": DMARCModes},
+	"AuthExpectation.SPF":         {"enum": AuthResults},
+	"AuthExpectation.DKIM":        {"enum": AuthResults},
+	"AuthExpectation.DMARC":       {"enum": AuthResults},
 	"Fault.Until":                 {"pattern": windowPattern},
 }
 

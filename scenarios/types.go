@@ -79,6 +79,20 @@ type Domain struct {
 	// (RFC 5321 §4.5.1: every mail domain accepts it) goes to the alias
 	// named postmaster, or without one to the domain's first user.
 	Aliases []Alias `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+	// SPF is the domain's SPF record (RFC 7208), published as a TXT record
+	// at the domain: the hosts that may send its mail, e.g. "v=spf1 mx
+	// -all". Defaults to the domain's own hosts ("v=spf1 mx -all", with a:
+	// for a host that is no MX and for a smarthost its hosts relay through);
+	// none publishes no record. A TXT record starting with v=spf1 in dns
+	// takes its place.
+	SPF string `yaml:"spf,omitempty" json:"spf,omitempty"`
+	// DMARC is the domain's DMARC record (RFC 7489), published as a TXT
+	// record at _dmarc.<domain>: what receivers should do with mail whose
+	// From: is this domain when neither SPF nor DKIM vouches for it, e.g.
+	// "v=DMARC1; p=reject". Defaults to "v=DMARC1; p=none" (report only);
+	// none publishes no record. A TXT record named _dmarc in dns takes its
+	// place.
+	DMARC string `yaml:"dmarc,omitempty" json:"dmarc,omitempty"`
 }
 
 // Alias is an address without a mailbox of its own.
@@ -311,6 +325,9 @@ type Expectation struct {
 	// Transcript checks that a connection's dialogue contains a text, or
 	// with count 0 that it does not.
 	Transcript *TranscriptExpectation `yaml:"transcript,omitempty" json:"transcript,omitempty"`
+	// Auth checks the sender authentication verdicts (SPF, DKIM, DMARC) a
+	// receiving server reached for a message.
+	Auth *AuthExpectation `yaml:"auth,omitempty" json:"auth,omitempty"`
 }
 
 // FetchedExpectation matches the messages one fetch action read.

@@ -67,6 +67,18 @@ type Server struct {
 	// Greylist makes the host greylist mail that other servers relay to it
 	// (RFC 6647).
 	Greylist *Greylist `yaml:"greylist,omitempty" json:"greylist,omitempty"`
+	// DKIM is how the host signs the mail its users submit (RFC 6376).
+	// Every host signs by default, for its domain, with a key of its own
+	// whose public half is published in the simulated DNS.
+	DKIM *DKIM `yaml:"dkim,omitempty" json:"dkim,omitempty"`
+	// SenderAuth is what the host does with mail arriving from other
+	// domains after checking SPF, DKIM and DMARC.
+	SenderAuth *SenderAuth `yaml:"sender_auth,omitempty" json:"sender_auth,omitempty"`
+	// Footer is text the host adds at the end of every message it forwards
+	// to another domain (an alias member or a filter elsewhere), as a
+	// mailing list adds one: it changes the body, which breaks the
+	// sender's DKIM signature.
+	Footer string `yaml:"footer,omitempty" json:"footer,omitempty"`
 }
 
 // Greylist is the greylisting of RFC 6647: the host refuses, at RCPT and

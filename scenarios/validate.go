@@ -37,6 +37,7 @@ func validate(s *Scenario, failed map[string]bool) ErrorList {
 	v.actions()
 	v.expectations()
 	v.failures()
+	v.senderAuth()
 	return v.errs
 }
 

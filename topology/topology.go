@@ -88,6 +88,8 @@ type Host struct {
 	Mailboxes bool
 	// Policy is what the host's SMTP server accepts.
 	Policy Policy
+	// Auth is how the host signs and checks sender authentication.
+	Auth Auth
 }
 
 // Runs reports whether h runs service s.
@@ -212,6 +214,7 @@ func Build(s *scenarios.Scenario, plan *Plan) (*Network, error) {
 			n.Records = append(n.Records, explicitRecord(d.Name, r))
 		}
 	}
+	n.compileAuth(s)
 	if err := n.compileRuntime(s); err != nil {
 		return nil, err
 	}
