@@ -6,12 +6,37 @@ BIN     := bin/mailflow
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build run test test-short fuzz-short bench lint fmt clean interop interop-deps
+.PHONY: all build install uninstall run test test-short fuzz-short bench lint fmt clean docs interop interop-deps
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mailflow
+
+## install: build and copy mailflow into BINDIR: PREFIX/bin when PREFIX is
+## given (make install PREFIX=$$HOME/.local), else where `go install` would
+## put it, $(go env GOBIN) or $(go env GOPATH)/bin. Warns when BINDIR is
+## not on PATH.
+PREFIX ?=
+BINDIR ?= $(if $(PREFIX),$(PREFIX)/bin,$(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin))
+install: build
+	mkdir -p "$(BINDIR)"
+	cp $(BIN) "$(BINDIR)/mailflow.new" && mv -f "$(BINDIR)/mailflow.new" "$(BINDIR)/mailflow"
+	@echo "installed $(BINDIR)/mailflow"
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; \
+	*) echo "note: $(BINDIR) is not on your PATH; add it, e.g. in ~/.bashrc:"; \
+	   echo "  export PATH=\"$(BINDIR):\$$PATH\"" ;; esac
+
+## uninstall: remove what install copied (give the same PREFIX)
+uninstall:
+	rm -f "$(BINDIR)/mailflow"
+
+## docs: regenerate the sample outputs and pictures in README.md and docs/
+## (the parts marked <!-- make docs: COMMAND -->) and the scenario format
+## reference; make test fails when they drift from the program.
+docs:
+	$(GO) generate ./scenarios
+	$(GO) test -count=1 -run '^TestDocsGenerated$$' ./cmd/mailflow -update
 
 ## run: build and narrate the built-in cross-domain scenario
 run: build

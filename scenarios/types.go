@@ -127,8 +127,8 @@ type User struct {
 type Identity struct {
 	// Address the user may put in From:.
 	Address string `yaml:"address" json:"address"`
-	// ReplyTo, when set, is added as the Reply-To: of mail sent as this
-	// identity.
+	// ReplyTo is added as the Reply-To: header of mail sent as this
+	// identity, so that replies go there. Without it no Reply-To: is added.
 	ReplyTo string `yaml:"reply_to,omitempty" json:"reply_to,omitempty"`
 }
 

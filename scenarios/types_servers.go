@@ -35,9 +35,13 @@ type Server struct {
 	// RelayPort is the smarthost's port: 25 (default), 587 (STARTTLS) or 465
 	// (implicit TLS).
 	RelayPort int `yaml:"relay_port,omitempty" json:"relay_port,omitempty"`
-	// RelayUsername and RelayPassword authenticate to the smarthost (a user
-	// of the smarthost's domain).
+	// RelayUsername is the account this host logs in as with AUTH at the
+	// smarthost: a user of the smarthost's domain. Without it the host
+	// relays without logging in.
 	RelayUsername string `yaml:"relay_username,omitempty" json:"relay_username,omitempty"`
+	// RelayPassword is that account's password, required with
+	// relay_username. A wrong one gets 535 5.7.8 and the mail waits in the
+	// queue (see the built-in smarthost-wrong-password).
 	RelayPassword string `yaml:"relay_password,omitempty" json:"relay_password,omitempty"`
 	// RelayMechanism is PLAIN (default) or LOGIN.
 	RelayMechanism string `yaml:"relay_mechanism,omitempty" json:"relay_mechanism,omitempty"`
@@ -112,8 +116,9 @@ type Queue struct {
 	// GiveUp is how long after arrival the host stops trying and bounces with
 	// 4.4.7. Defaults to 5d (days may be written as d).
 	GiveUp string `yaml:"give_up,omitempty" json:"give_up,omitempty"`
-	// DelayNotice, when set, sends the sender one "delayed" notice (Action:
-	// delayed) once a message has waited this long.
+	// DelayNotice sends the sender one "delayed" notice (Action: delayed)
+	// once a message has waited this long. Without it no such notice is
+	// sent.
 	DelayNotice string `yaml:"delay_notice,omitempty" json:"delay_notice,omitempty"`
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -267,7 +268,9 @@ Either runs and passes as it is: change it from there. The format is
 described in docs/scenario-format.md, and 'mailflow schema' helps editors
 check it as you type.
 
-New refuses to overwrite an existing file unless --force is given.`,
+New never overwrites your work: an existing NAME.yaml is replaced only when
+it is exactly what 'mailflow new' wrote (so 'mailflow new lesson --from
+greylisting' may follow 'mailflow new lesson'), or when --force is given.`,
 		Example: `  mailflow new lesson && mailflow run lesson.yaml
   mailflow new bounce --from cross-domain --dir lessons`,
 		Args: cobra.ExactArgs(1),
@@ -310,12 +313,15 @@ func newScenario(stdout io.Writer, name string, o newOptions) error {
 	}
 	path := filepath.Join(o.dir, name+".yaml")
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if o.force {
+	replaced := false
+	if o.force || untouched(path, name) {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		_, err := os.Stat(path)
+		replaced = err == nil
 	}
 	f, err := os.OpenFile(path, flags, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		return badInput(fmt.Errorf("%s already exists; choose another name, or add --force to overwrite it", path))
+		return badInput(fmt.Errorf("%s already exists and has been changed since 'mailflow new' wrote it; choose another name, or add --force to overwrite it", path))
 	}
 	if err != nil {
 		return badInput(fmt.Errorf("new: %w", err))
@@ -331,6 +337,33 @@ func newScenario(stdout io.Writer, name string, o newOptions) error {
 	if o.from != "" {
 		what = "a copy of " + o.from
 	}
-	fmt.Fprintf(stdout, "wrote %s, %s\nnext: mailflow validate %s && mailflow run %s\n", path, what, path, path)
+	verb := "wrote"
+	if replaced {
+		verb = "replaced"
+	}
+	fmt.Fprintf(stdout, "%s %s, %s\nnext: mailflow validate %s && mailflow run %s\n", verb, path, what, path, path)
 	return nil
+}
+
+// untouched reports whether the file at path holds exactly what 'mailflow
+// new name' wrote, the starter or a copy of a built-in: replacing it loses
+// nothing of the user's.
+func untouched(path, name string) bool {
+	have, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	if src, err := scenarios.Starter(name); err == nil && bytes.Equal(have, src) {
+		return true
+	}
+	for _, b := range scenarios.Builtins() {
+		src, err := scenarios.BuiltinSource(b.Name)
+		if err != nil {
+			continue
+		}
+		if src, err = scenarios.Rename(src, name); err == nil && bytes.Equal(have, src) {
+			return true
+		}
+	}
+	return false
 }

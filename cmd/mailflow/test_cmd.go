@@ -107,6 +107,7 @@ func runTests(ctx context.Context, stdout, stderr io.Writer, args []string, o te
 	if len(cases) == 0 {
 		return badInput(errors.New("no scenario to run (check --run and --shard)"))
 	}
+	warnNoExpectations(stderr, cases)
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -150,6 +151,26 @@ func runTests(ctx context.Context, stdout, stderr io.Writer, args []string, o te
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d scenario run(s) failed", failed, len(results)), silent: true}
 	}
 	return nil
+}
+
+// warnNoExpectations names every scenario that checks nothing: it passes
+// whatever happens, which is most often a topology shared through extends:
+// that was not named with a leading "_".
+func warnNoExpectations(w io.Writer, cases []suite.Case) {
+	for _, c := range cases {
+		if len(c.Scenario.Expect) > 0 {
+			continue
+		}
+		where := c.Name
+		if c.File != "" {
+			where = c.File
+		}
+		fmt.Fprintf(w, "warning: %s has no expectations, so it passes whatever happens", where)
+		if c.File != "" {
+			fmt.Fprintf(w, "; if it is a topology shared through extends:, name it _%s so that mailflow test leaves it out", filepath.Base(c.File))
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // describeLoadErrors formats every scenario that failed to load as a

@@ -317,3 +317,18 @@ func FuzzBuild(f *testing.F) {
 		_ = fl.Items()
 	})
 }
+
+// A fetch arrow says what became of the mail: kept by IMAP, deleted by POP3.
+func TestFetchArrowSaysKeptOrDeleted(t *testing.T) {
+	f := Build([]event.Event{
+		{Seq: 1, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "imaps", Detail: "2 message(s), kept on the server"},
+		{Seq: 2, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "pop3s", Detail: "2 message(s), deleted from the server"},
+		{Seq: 3, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "imaps", Detail: "0 message(s)"},
+	})
+	got := strings.Join(hopsOf(f), "\n")
+	for _, want := range []string{": 2 message(s), kept", ": 2 message(s), deleted", ": 0 message(s)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no hop %q in:\n%s", want, got)
+		}
+	}
+}

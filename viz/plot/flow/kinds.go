@@ -157,8 +157,12 @@ func (b *builder) fetchDone(e event.Event) {
 	b.lane(client, RoleReader)
 	b.lane(server, RoleServer)
 	box := b.lane(MailboxLane(server), RoleMailbox)
-	// "2 message(s), kept on the server": the first clause is enough on an arrow.
-	first, _, _ := strings.Cut(e.Detail, ", ")
+	// "2 message(s), kept on the server" reads "2 message(s), kept" on the
+	// arrow: what became of the mail is the point of POP3 against IMAP.
+	first, rest, _ := strings.Cut(e.Detail, ", ")
+	if fate, _, _ := strings.Cut(rest, " "); first != "" && (fate == "kept" || fate == "deleted") {
+		first += ", " + fate
+	}
 	label, tone := clean(first), Normal
 	if label == "" {
 		label = strings.ToUpper(clean(e.Service))
