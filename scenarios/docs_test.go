@@ -68,7 +68,7 @@ func TestGeneratedReadsAsTheFormat(t *testing.T) {
 			t.Errorf("a field has no description: %s", line)
 		}
 		for goName, yamlName := range goNames {
-			if regexp.MustCompile(`\b`+goName+`\b`).MatchString(line) {
+			if regexp.MustCompile(`\b` + goName + `\b`).MatchString(line) {
 				t.Errorf("the Go name %s shows where %s is meant: %s", goName, yamlName, line)
 			}
 		}
