@@ -156,14 +156,24 @@ func shellEnv() []string {
 // shell runs one documented command line with bash in dir, with no
 // terminal and nothing on standard input.
 func shell(ctx context.Context, dir, line string) (stdout, stderr []byte, err error) {
-	cmd := exec.CommandContext(ctx, "bash", "-c", line)
-	cmd.Dir = dir
-	cmd.Env = shellEnv()
-	cmd.WaitDelay = 5 * time.Second
+	cmd := shellCommand(ctx, dir, line)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	return out.Bytes(), errb.Bytes(), err
+}
+
+// shellCommand prepares bash -c line in its own process group. When ctx
+// ends first, every process of the group gets SIGQUIT, so that a stuck
+// mailflow prints its goroutines into the failure message before it dies.
+func shellCommand(ctx context.Context, dir, line string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "bash", "-c", line)
+	cmd.Dir = dir
+	cmd.Env = shellEnv()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGQUIT) }
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
 }
 
 // TestDocsGenerated checks (or with -update rewrites) every generated part
@@ -325,10 +335,7 @@ func TestReadmeTour(t *testing.T) {
 // untilInterrupt runs a command that serves until Ctrl-C, waits for it to
 // print ready, then interrupts it as a user would.
 func untilInterrupt(ctx context.Context, dir, line, ready string) (stdout, stderr []byte, err error) {
-	cmd := exec.CommandContext(ctx, "bash", "-c", "exec "+line)
-	cmd.Dir = dir
-	cmd.Env = shellEnv()
-	cmd.WaitDelay = 5 * time.Second
+	cmd := shellCommand(ctx, dir, "exec "+line)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	pipe, err := cmd.StdoutPipe()
@@ -365,7 +372,7 @@ func readAll(r interface{ Read([]byte) (int, error) }) ([]byte, error) {
 
 // tail keeps the end of a command's output for a failure message.
 func tail(b []byte) string {
-	const max = 2000
+	const max = 20000
 	if len(b) > max {
 		b = b[len(b)-max:]
 	}
