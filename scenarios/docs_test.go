@@ -43,6 +43,7 @@ func TestGeneratedReadsAsTheFormat(t *testing.T) {
 	}
 	goNames := map[string]string{} // two-word Go names, e.g. ReplyTo → reply_to
 	seen := map[reflect.Type]bool{}
+	typeNames := map[string]bool{}
 	var walk func(reflect.Type)
 	walk = func(typ reflect.Type) {
 		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Map {
@@ -52,6 +53,7 @@ func TestGeneratedReadsAsTheFormat(t *testing.T) {
 			return
 		}
 		seen[typ] = true
+		typeNames[typ.Name()] = true
 		for f := range typ.Fields() {
 			if y, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); y != "" && y != "-" && strings.ContainsAny(f.Name[1:], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(f.Name, "abcdefghijklmnopqrstuvwxyz") {
 				goNames[f.Name] = y
@@ -60,6 +62,9 @@ func TestGeneratedReadsAsTheFormat(t *testing.T) {
 		}
 	}
 	walk(reflect.TypeFor[Scenario]())
+	for name := range typeNames {
+		delete(goNames, name) // a field named after its type: the word may mean the type
+	}
 	if goNames["ReplyTo"] == "" || goNames["RelayPassword"] == "" {
 		t.Fatalf("the walk missed fields: %v", goNames)
 	}

@@ -106,9 +106,15 @@ func ParseTypes(src []byte, root string) ([]Type, error) {
 // one-word name such as Host reads as an English word except at the start.
 func yamlNames(types []Type) {
 	byGo := map[string]string{}
+	isType := map[string]bool{}
+	for _, t := range types {
+		isType[t.Name] = true
+	}
 	for _, t := range types {
 		for _, f := range t.Fields {
-			if camelCase(f.GoName) {
+			// A field named after its type (SenderAuth SenderAuth) is left
+			// alone: the word may mean the type.
+			if camelCase(f.GoName) && !isType[f.GoName] {
 				byGo[f.GoName] = "`" + f.YAML + "`"
 			}
 		}
