@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailflow/mailflow/sim"
 	"github.com/mailflow/mailflow/topology"
+	"github.com/mailflow/mailflow/viz/narrate"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -298,4 +299,28 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// StepInfo names one of the six steps, in both languages, with the
+// question a class asks about it and its answer (viz/narrate's words, the
+// same the terminal view uses).
+type StepInfo struct {
+	Step     int               `json:"step"`
+	Name     map[string]string `json:"name"`
+	Question map[string]string `json:"question"`
+	Why      map[string]string `json:"why"`
+}
+
+func (s *Server) steps(w http.ResponseWriter, r *http.Request) {
+	out := []StepInfo{}
+	for step := 1; step <= 6; step++ {
+		si := StepInfo{Step: step, Name: map[string]string{}, Question: map[string]string{}, Why: map[string]string{}}
+		for _, l := range []narrate.Lang{narrate.English, narrate.Vietnamese} {
+			si.Name[string(l)] = narrate.StepName(l, step)
+			si.Question[string(l)] = narrate.WhyQuestion(l, step)
+			si.Why[string(l)] = narrate.Why(l, step)
+		}
+		out = append(out, si)
+	}
+	writeJSON(w, http.StatusOK, out)
 }

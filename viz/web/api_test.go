@@ -22,6 +22,13 @@ func TestHealthzAndHosts(t *testing.T) {
 		t.Errorf("healthz: %v", health)
 	}
 
+	var steps []StepInfo
+	call(t, ts, "GET", "/api/steps", "", 200, &steps)
+	if len(steps) != 6 || steps[3].Name["en"] != "DNS lookup of the MX" || steps[3].Name["vi"] == "" ||
+		steps[5].Why["vi"] == "" || steps[0].Question["en"] == "" {
+		t.Errorf("steps: %+v", steps)
+	}
+
 	var topo Topology
 	call(t, ts, "GET", "/api/hosts", "", 200, &topo)
 	if topo.Scenario != "cross-domain" || len(topo.Domains) != 2 || len(topo.Hosts) != 2 {

@@ -89,6 +89,7 @@ func (s *Server) table() []route {
 	return []route{
 		{"GET", "/api/healthz", s.healthz},
 		{"GET", "/api/hosts", s.hosts},
+		{"GET", "/api/steps", s.steps},
 		{"GET", "/api/messages", s.messages},
 		{"GET", "/api/messages/{id}", s.message},
 		{"GET", "/api/messages/{id}/raw", s.messageRaw},
