@@ -47,8 +47,9 @@ func (f eventFilter) match(e event.Event) bool {
 // EventPage is one answer of /api/events.
 type EventPage struct {
 	Events []event.Event `json:"events"`
-	// Stops lists the sequence numbers of the events that start a step of
-	// their message: where step-through stops.
+	// Stops lists the sequence numbers of the events step-through stops
+	// before: each step a message starts, and the event after a failure
+	// (the classroom view's rule, tui.Stops).
 	Stops []int64 `json:"stops"`
 	// Last is the sequence number to pass as after= for the next page.
 	Last int64 `json:"last"`
@@ -142,8 +143,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 // and browsers keep it open.
 const keepAlive = 15 * time.Second
 
-// stream sends events as Server-Sent Events: "step" for an event that
-// starts a step, "event" for the others, each with its sequence number as
+// stream sends events as Server-Sent Events: "stop" for an event that
+// step-through stops before, "event" for the others, each with its sequence number as
 // id, so a reconnecting EventSource resumes after Last-Event-ID; "control"
 // when the step gate changes.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
@@ -201,7 +202,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			}
 			kind := "event"
 			if stops[i] {
-				kind = "step"
+				kind = "stop"
 			}
 			fmt.Fprintf(bw, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, kind, b)
 		}

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -275,7 +276,15 @@ func checkScreenshot(t *testing.T, shot []byte) {
 	}
 }
 
-func itoa(n int) string { return string(rune('0' + n)) }
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func mustAtoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
 
 // TestPageShots draws the page of each built-in named in
 // MAILFLOW_WEB_SHOTS (comma-separated) after a live run, into
@@ -289,6 +298,8 @@ func TestPageShots(t *testing.T) {
 	ctx, _ := openBrowser(t)
 	dir := artifacts(t)
 	for _, name := range strings.Split(names, ",") {
+		// name[:vi][@stop]: in Vietnamese; shown at that stop, not at the end.
+		name, at, _ := strings.Cut(name, "@")
 		lang := "en"
 		if l, ok := strings.CutSuffix(name, ":vi"); ok {
 			name, lang = l, "vi"
@@ -296,8 +307,16 @@ func TestPageShots(t *testing.T) {
 		n := played(t, name)
 		_, ts := serve(t, Config{Network: n})
 		run(ctx, t, name, chromedp.Navigate(ts.URL+"/?lang="+lang), until(`document.body.dataset.ready === "true"`),
-			until(`Number(document.body.dataset.stops) > 0 && document.body.dataset.cursor === String(document.body.dataset.stops - 1)`),
-			until(`[...document.querySelectorAll('.envelope')].every((e) => e.getAnimations().length === 0)`))
+			until(`Number(document.body.dataset.stops) > 0 && document.body.dataset.cursor === String(document.body.dataset.stops - 1)`))
+		if at != "" {
+			run(ctx, t, name+"@"+at, chromedp.KeyEvent(kb.Home), until(`document.body.dataset.cursor === "-1"`))
+			for range mustAtoi(t, at) {
+				run(ctx, t, "step", chromedp.KeyEvent(kb.ArrowRight))
+			}
+			run(ctx, t, "at "+at, until(`document.body.dataset.cursor === "`+strconv.Itoa(mustAtoi(t, at)-1)+`"`))
+			name += "-at" + at
+		}
+		run(ctx, t, "at rest", until(`[...document.querySelectorAll('.envelope')].every((e) => e.getAnimations().length === 0)`))
 		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strings"
 	"sync"
 
 	"github.com/mailflow/mailflow/sim/event"
@@ -20,16 +19,16 @@ type index struct {
 	ready    bool          // the history before attaching is in
 	pending  []event.Event // events seen while the history was read
 	events   []event.Event // events[i].Seq == first+i
-	stops    []bool        // stops[i]: events[i] starts a step of its message
+	stops    []bool        // stops[i]: step-through stops before events[i]
 	first    int64
 	byMsg    map[string][]int64
-	progress map[string]int // each message's current step, for StartsStep
+	stopper  *tui.Stops // the classroom view's rule of where to stop
 	stats    *stats
 	changed  chan struct{} // closed and replaced on every new event
 }
 
 func newIndex(st *stats) *index {
-	return &index{first: 1, byMsg: map[string][]int64{}, progress: map[string]int{}, stats: st,
+	return &index{first: 1, byMsg: map[string][]int64{}, stopper: tui.NewStops(), stats: st,
 		changed: make(chan struct{})}
 }
 
@@ -66,13 +65,15 @@ func (x *index) addLocked(e event.Event) {
 	if e.Seq < x.first+int64(len(x.events)) {
 		return // already in, from the history
 	}
-	stop := x.startsLocked(e)
+	// The page stops where the terminal view and the gate stop: before
+	// each step a message starts, and just after each failure.
+	stop, starts := x.stopper.Next(e)
 	x.events = append(x.events, e)
 	x.stops = append(x.stops, stop)
 	if e.Msg != "" {
 		x.byMsg[e.Msg] = append(x.byMsg[e.Msg], e.Seq)
 	}
-	x.stats.add(e, stop)
+	x.stats.add(e, starts)
 	if len(x.events) > maxEvents {
 		drop := maxEvents / 10
 		x.first += int64(drop)
@@ -81,43 +82,13 @@ func (x *index) addLocked(e event.Event) {
 	}
 }
 
-// startsLocked applies the classroom view's rule (tui.StartsStep), so the
-// web page stops where the terminal view stops. A deferral puts the
-// message back before any step, so that its retry starts one again.
-func (x *index) startsLocked(e event.Event) bool {
-	if e.Msg == "" {
-		return false
-	}
-	if tui.StartsStep(x.progress[e.Msg], e) {
-		x.progress[e.Msg] = e.Step
-		return true
-	}
-	if deferral(e) {
-		x.progress[e.Msg] = 0
-	}
-	return false
-}
-
-// deferral reports whether e says the message waits for a retry.
-func deferral(e event.Event) bool {
-	switch e.Kind {
-	case event.QueueDeferred, event.QueueRetry:
-		return true
-	case event.SMTPReply:
-		return e.Code >= 400 && e.Code < 500
-	case event.DNSAnswer: // SERVFAIL, REFUSED: the queue tries again later
-		return e.Rcode != "" && e.Rcode != "NOERROR" && e.Rcode != "NXDOMAIN"
-	}
-	return strings.HasSuffix(string(e.Kind), ".deferred")
-}
-
 func (x *index) signalLocked() {
 	close(x.changed)
 	x.changed = make(chan struct{})
 }
 
 // after returns up to limit events with a sequence number above seq, which
-// of them start a step, and a channel closed when more arrive.
+// of them step-through stops before, and a channel closed when more arrive.
 func (x *index) after(seq int64, limit int) ([]event.Event, []bool, <-chan struct{}) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -167,7 +167,7 @@ func TestStepModeHoldsTheWorld(t *testing.T) {
 		}
 	}
 	call(t, ts, "POST", "/api/control", `{"action":"step"}`, 200, &c)
-	first := decodeEvent(t, next(t, ch, "step 1", func(m sseMessage) bool { return m.kind == "step" }))
+	first := decodeEvent(t, next(t, ch, "step 1", func(m sseMessage) bool { return m.kind == "stop" }))
 	if first.Step != 1 || first.Kind != event.SMTPConnect {
 		t.Errorf("after one step: %+v", first)
 	}

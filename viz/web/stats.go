@@ -67,8 +67,8 @@ func (s *stats) host(name string) *hostCounts {
 	return h
 }
 
-// add counts one event; stop says whether it starts a step of its message.
-func (s *stats) add(e event.Event, stop bool) {
+// add counts one event; starts says whether it starts a step of its message.
+func (s *stats) add(e event.Event, starts bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sec := s.slot(s.now().Unix())
@@ -97,7 +97,7 @@ func (s *stats) add(e event.Event, stop bool) {
 			s.refusals[refusal{e.Code, e.Enhanced}]++
 		}
 	}
-	if stop {
+	if starts {
 		if m, ok := s.at[e.Msg]; ok && m.step >= 1 && m.step <= 6 && !e.Time.Before(m.at) {
 			s.stepTotal[m.step] += e.Time.Sub(m.at)
 			s.stepCount[m.step]++

@@ -213,7 +213,7 @@ func TestStreamResumesAfterLastEventID(t *testing.T) {
 	if first.Seq != 11 {
 		t.Errorf("resumed at %d, want 11", first.Seq)
 	}
-	step := next(t, ch, "a step", func(m sseMessage) bool { return m.kind == "step" })
+	step := next(t, ch, "a step", func(m sseMessage) bool { return m.kind == "stop" })
 	if e := decodeEvent(t, step); e.Kind != event.SMTPConnect || e.Step != 1 {
 		t.Errorf("first stop: %+v", e)
 	}

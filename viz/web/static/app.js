@@ -128,18 +128,19 @@ function render() {
   const m = app.model;
   relabel();
   const cur = m.current();
-  const msg = app.selected || (cur && cur.msg) || (m.held() && m.held().msg) || m.messageIds().slice(-1)[0];
+  const focus = m.focus();
+  const msg = app.selected || (focus && focus.msg) || (cur && cur.msg) || (m.held() && m.held().msg) || m.messageIds().slice(-1)[0];
   renderStrip($('strip'), m, app.steps, msg);
   renderStatus();
   $('play').textContent = app.playing ? t('ctl.pause') : t('ctl.play');
   $('live').classList.toggle('on', m.follow);
   const moved = m.cursor !== app.lastCursor;
   if (app.tab === 'view') {
-    const step = cur ? cur.step : 0;
-    $('story-title').textContent = cur ? `${t('step')} ${step} · ${app.steps[step - 1].name[getLang()]}` : t('story.before');
+    const step = focus ? focus.step : 0;
+    $('story-title').textContent = step ? `${t('step')} ${step} · ${app.steps[step - 1].name[getLang()]}` : cur ? '' : t('story.before');
     const why = $('why');
-    why.hidden = !cur;
-    if (cur) {
+    why.hidden = !step;
+    if (step) {
       $('why-q').textContent = app.steps[step - 1].question[getLang()];
       $('why-a').textContent = app.steps[step - 1].why[getLang()];
     }

@@ -27,7 +27,7 @@ export class Model {
     if (this.es) this.es.close();
     const es = new EventSource(`/api/events/stream?lang=${lang}&after=${this.lastSeq()}`);
     es.addEventListener('event', (m) => this.add(JSON.parse(m.data), false));
-    es.addEventListener('step', (m) => this.add(JSON.parse(m.data), true));
+    es.addEventListener('stop', (m) => this.add(JSON.parse(m.data), true));
     es.addEventListener('control', (m) => {
       this.control = JSON.parse(m.data);
       if (!this.sawControl && this.control.mode === 'live') {
@@ -87,6 +87,19 @@ export class Model {
   }
 
   current() { return this.cursor >= 0 ? this.events[this.stops[this.cursor]] : null; }
+
+  // focus is the message and step the current stop is about: the step a
+  // message starts, or, for the stop just after a failure, the failure's.
+  focus() {
+    if (this.cursor < 0) return null;
+    const i = this.stops[this.cursor];
+    const before = this.events[i - 1];
+    if (before && before.msg && before.step >= 1 && (failure(before) || deferral(before))) {
+      return { msg: before.msg, step: before.step, failure: true };
+    }
+    const e = this.events[i];
+    return e.msg && e.step >= 1 ? { msg: e.msg, step: e.step } : null;
+  }
 
   stepMode() { return this.control.mode === 'step'; }
   held() { return this.stepMode() && this.control.waiting ? this.control.waiting : null; }

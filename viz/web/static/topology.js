@@ -98,6 +98,9 @@ export class Topology {
     this.marks = s('g', { class: 'marks' });
     this.envelopes = s('g', { class: 'envelopes' });
     svg.append(base, this.hops, nodes, this.marks, this.envelopes);
+    this.drawn = (this.drawn || 0) + 1; // the next update redraws everything
+    this.scan = null;
+    this.positions = new Map();
   }
 
   drawNode(n) {
@@ -172,48 +175,63 @@ export class Topology {
   }
 
   // update draws what is visible: hops taken, refusals, and the envelopes;
-  // the current message's envelope moves along the current step.
+  // the current message's envelope moves along the current step. What was
+  // seen is scanned once: under load only the new events are read.
   update(model, animate, ms) {
     const end = model.end();
-    const current = model.current();
-    clear(this.hops);
-    clear(this.marks);
-    const hopKeys = new Set();
-    const marksAt = new Map();
-    const last = new Map(); // msg → position
-    for (let i = 0; i < end; i++) {
-      const e = model.events[i];
-      if (!e.msg) continue;
-      const wp = this.waypoints(e);
-      if (wp.length) last.set(e.msg, wp[wp.length - 1]);
-      const a = this.node(e.host), b = this.node(e.peer);
-      if ((e.kind === 'relay.connect' || e.kind === 'smtp.connect') && a && b && a !== b) {
-        const key = `${a.name}>${b.name}`;
-        const cur = current && current.msg === e.msg;
-        if (!hopKeys.has(key) || cur) {
-          hopKeys.add(key);
-          this.hops.append(s('path', { class: 'hop' + (cur ? ' current' : ''), d: this.arc(a, b), 'marker-end': 'url(#arrow)' }));
-        }
-      }
-      const bad = failure(e) ? 'failed' : deferral(e) && e.kind !== 'queue.retry' ? 'waiting' : '';
-      if (bad) {
-        const n = this.markAt(e);
-        if (!n) continue;
-        const list = marksAt.get(n) || [];
-        const code = [e.code || '', e.enhanced || '', e.rcode && e.kind.startsWith('dns.') ? e.rcode : ''].join(' ').trim();
-        const text = (bad === 'failed' ? '✖ ' : '↻ ') + (code || e.kind);
-        const same = list.findIndex((m) => m.text === text);
-        if (same >= 0) list.splice(same, 1); // one mark per refusal, however many sides tell of it
-        list.push({ bad, text, seq: e.seq });
-        marksAt.set(n, list);
-      }
+    const f = model.focus();
+    const cur = model.current();
+    const current = f ? { msg: f.msg } : cur;
+    const key = `${end}|${current ? current.msg : ''}|${this.drawn}`;
+    if (key === this.lastKey && !animate) return;
+    this.lastKey = key;
+    if (!this.scan || end < this.scan.end || this.scan.events !== model.events) {
+      this.scan = { end: 0, events: model.events, hops: new Map(), marks: new Map(), last: new Map() };
     }
-    for (const [n, list] of marksAt) {
+    const sc = this.scan;
+    for (let i = sc.end; i < end; i++) this.take(sc, model.events[i]);
+    sc.end = end;
+    const mine = new Set();
+    for (const i of (current && model.byMsg.get(current.msg)) || []) {
+      if (i >= end) break;
+      const e = model.events[i];
+      if (e.kind === 'relay.connect' || e.kind === 'smtp.connect') mine.add(`${(this.node(e.host) || {}).name}>${(this.node(e.peer) || {}).name}`);
+    }
+    clear(this.hops);
+    for (const [k, [a, b]] of sc.hops) {
+      this.hops.append(s('path', { class: 'hop' + (mine.has(k) ? ' current' : ''), d: this.arc(a, b), 'marker-end': 'url(#arrow)' }));
+    }
+    clear(this.marks);
+    for (const [n, list] of sc.marks) {
       list.slice(-3).forEach((m, k) => {
         this.marks.append(s('text', { class: `mark ${m.bad}`, x: n.x + n.w / 2 - 4, y: n.y - n.h / 2 - 8 - k * 22, 'text-anchor': 'end', 'data-seq': m.seq, text: m.text }));
       });
     }
-    this.drawEnvelopes(model, last, current, animate, ms);
+    this.drawEnvelopes(model, sc.last, current, animate, ms);
+  }
+
+  // take reads one event into the scan: where its message is, the hop it
+  // made, the refusal it tells of.
+  take(sc, e) {
+    if (!e.msg) return;
+    const wp = this.waypoints(e);
+    if (wp.length) {
+      sc.last.delete(e.msg); // the most recently moved come last
+      sc.last.set(e.msg, wp[wp.length - 1]);
+    }
+    const a = this.node(e.host), b = this.node(e.peer);
+    if ((e.kind === 'relay.connect' || e.kind === 'smtp.connect') && a && b && a !== b) sc.hops.set(`${a.name}>${b.name}`, [a, b]);
+    const bad = failure(e) ? 'failed' : deferral(e) && e.kind !== 'queue.retry' ? 'waiting' : '';
+    if (!bad) return;
+    const n = this.markAt(e);
+    if (!n) return;
+    const list = sc.marks.get(n) || [];
+    const code = [e.code || '', e.enhanced || '', e.rcode && e.kind.startsWith('dns.') ? e.rcode : ''].join(' ').trim();
+    const text = (bad === 'failed' ? '✖ ' : '↻ ') + (code || e.kind);
+    const same = list.findIndex((m) => m.text === text);
+    if (same >= 0) list.splice(same, 1); // one mark per refusal, however many sides tell of it
+    list.push({ bad, text, seq: e.seq });
+    sc.marks.set(n, list);
   }
 
   drawEnvelopes(model, last, current, animate, ms) {

@@ -10,8 +10,8 @@ import { t, getLang } from './i18n.js';
 export function renderStrip(el, model, steps, msg) {
   clear(el);
   const st = msg ? model.stepStates(msg) : ['', '', '', '', '', '', ''];
-  const cur = model.current();
-  const curStep = cur && cur.msg === msg ? cur.step : 0;
+  const f = model.focus();
+  const curStep = f && f.msg === msg ? f.step : 0;
   const held = model.held();
   const nextStep = model.hiddenStops() > 0 ? nextStopOf(model, msg) : held && held.msg === msg ? held.step : 0;
   for (let n = 1; n <= 6; n++) {
