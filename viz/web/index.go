@@ -15,16 +15,16 @@ const maxEvents = 400_000
 // start a step, the events of each message, and the monitoring counters. It
 // is what the API reads, so a request never copies the bus's history.
 type index struct {
-	mu       sync.Mutex
-	ready    bool          // the history before attaching is in
-	pending  []event.Event // events seen while the history was read
-	events   []event.Event // events[i].Seq == first+i
-	stops    []bool        // stops[i]: step-through stops before events[i]
-	first    int64
-	byMsg    map[string][]int64
-	stopper  *tui.Stops // the classroom view's rule of where to stop
-	stats    *stats
-	changed  chan struct{} // closed and replaced on every new event
+	mu      sync.Mutex
+	ready   bool          // the history before attaching is in
+	pending []event.Event // events seen while the history was read
+	events  []event.Event // events[i].Seq == first+i
+	stops   []bool        // stops[i]: step-through stops before events[i]
+	first   int64
+	byMsg   map[string][]int64
+	stopper *tui.Stops // the classroom view's rule of where to stop
+	stats   *stats
+	changed chan struct{} // closed and replaced on every new event
 }
 
 func newIndex(st *stats) *index {
