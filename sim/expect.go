@@ -86,6 +86,8 @@ func (n *Network) Check() []Result {
 			r = n.checkWithin(x.Within)
 		case x.Transcript != nil:
 			r = n.checkTranscript(x.Transcript)
+		case x.Auth != nil:
+			r = n.checkAuth(x.Auth)
 		}
 		r.Index = i
 		r.Pos = n.Scenario.Pos[fmt.Sprintf("expect[%d]", i)]

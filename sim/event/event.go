@@ -106,6 +106,8 @@ type Event struct {
 	Error string `json:"error,omitempty"`
 	// Outcomes is the per-message list in the summary event.
 	Outcomes []MessageOutcome `json:"outcomes,omitempty"`
+	// Auth holds the verdicts of an auth.result event.
+	Auth *AuthResults `json:"auth,omitempty"`
 }
 
 // MessageOutcome is one message's final state, listed in the summary.

@@ -51,6 +51,10 @@ func (ss *session) accept(raw []byte) error {
 				Detail: fmt.Sprintf("content rule: %q → Spam folder", word)})
 		}
 	}
+	if ss.quarantine != "" && !spam {
+		spam = true
+		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: ss.rcpts, Route: "spam", Detail: ss.quarantine})
+	}
 	d.raw = append([]byte(ss.receivedHeader(now)), raw...)
 
 	d.note(event.Event{Kind: event.SMTPAccepted, Step: ss.stepHere(2), Msg: msg, From: ss.from, To: ss.rcpts,
@@ -251,6 +255,7 @@ func (d *delivery) forward(to []string, sender string) {
 	out := ss.outbound(d.msg, to, d.raw, d.now)
 	out.From = local.SRSForward(sender, cfg.Host.Domain.Name, d.now)
 	out.Notify, out.ORCPT = nil, nil
+	out.Forwarded = true
 	if sender != "" {
 		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: to, Route: "forward",
 			Detail: fmt.Sprintf("envelope sender rewritten (SRS): %s → %s", sender, out.From)})

@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,6 +54,10 @@ type Outbound struct {
 	Ret    smtp.DSNReturn
 	Notify map[string][]smtp.DSNNotify
 	ORCPT  map[string]string
+	// Originated: a user of this host submitted the message after logging
+	// in (the host signs it); Forwarded: an alias or filter of this host
+	// sends a copy on.
+	Originated, Forwarded bool
 }
 
 // Config is what one host's SMTP server needs.
@@ -69,6 +74,10 @@ type Config struct {
 	// Now is the simulated time, for Received: headers.
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// AuthDNS is the DNS server sender authentication asks (SPF, DKIM,
+	// DMARC); zero checks nothing.
+	AuthDNS netip.AddrPort
 
 	// Faults strike the host's SMTP stages; nil for none.
 	Faults *fault.Injector

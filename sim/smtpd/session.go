@@ -27,6 +27,8 @@ type session struct {
 	peerHost *topology.Host // the simulated host connecting, nil for a client
 	user     string         // authenticated address
 	relayWhy string         // why a client that did not log in may relay
+	// quarantine says why sender authentication sends the message to Spam.
+	quarantine string
 
 	from   string
 	envID  string
@@ -262,6 +264,10 @@ func (ss *session) Data(raw []byte) error {
 		e.Message = fmt.Sprintf("Routing loop detected: %d Received: headers (limit %d)", hops+1, ss.srv.cfg.MaxReceived)
 		return ss.reject(ss.stepHere(2), "data", &e, ss.rcpts...)
 	}
+	raw, err := ss.checkSender(raw)
+	if err != nil {
+		return err
+	}
 	return ss.accept(raw)
 }
 
@@ -298,7 +304,8 @@ func (ss *session) receivedHeader(now time.Time) string {
 // the DSN parameters the client gave.
 func (ss *session) outbound(msg string, to []string, raw []byte, now time.Time) Outbound {
 	o := Outbound{Msg: msg, From: ss.from, To: to, Data: raw, Arrived: now, EnvID: ss.envID,
-		FromHost: ss.srv.cfg.Host.Name, Ret: ss.ret, Notify: map[string][]smtp.DSNNotify{}, ORCPT: map[string]string{}}
+		FromHost: ss.srv.cfg.Host.Name, Ret: ss.ret, Notify: map[string][]smtp.DSNNotify{}, ORCPT: map[string]string{},
+		Originated: ss.user != "" && !ss.fromServer()}
 	for i, r := range ss.rcpts {
 		k := strings.ToLower(r)
 		if ss.notify[i] != nil {

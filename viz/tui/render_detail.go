@@ -160,6 +160,15 @@ func RenderDetail(e event.Event, lang narrate.Lang, th Theme) string {
 	field("state", e.State)
 	field("detail", e.Detail)
 	field("error", e.Error)
+	if a := e.Auth; a != nil { // sender authentication: each verdict and why
+		for _, c := range []struct {
+			k string
+			v event.AuthCheck
+		}{{"spf", a.SPF}, {"dkim", a.DKIM}, {"dmarc", a.DMARC}} {
+			field(c.k, strings.TrimSpace(c.v.Result+" "+c.v.Domain)+" — "+c.v.Reason)
+		}
+		field("action", a.Action)
+	}
 	for _, o := range e.Outcomes {
 		field("outcome", fmt.Sprintf("%s %s %s → %s", o.Msg, o.State, o.From, strings.Join(o.To, ", ")))
 	}

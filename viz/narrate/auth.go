@@ -1,0 +1,80 @@
+package narrate
+
+import (
+	"fmt"
+
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// Sender authentication (auth.result, step 5) in both languages.
+func init() {
+	english.kinds[event.AuthResult] = func(e event.Event) string {
+		a := e.Auth
+		if a == nil {
+			return e.Host + " checks the sender"
+		}
+		s := fmt.Sprintf("%s checks the sender: SPF %s, DKIM %s, DMARC %s", e.Host,
+			authItem(a.SPF, "for"), authItem(a.DKIM, "signed by"), authItem(a.DMARC, "for"))
+		if a.DMARC.Result != "pass" && a.DMARC.Result != "none" && a.DMARC.Reason != "" {
+			s += " (" + a.DMARC.Reason + ")"
+		}
+		switch a.Action {
+		case "reject":
+			s += " → it refuses the message: " + e.Detail
+		case "spam":
+			s += " → " + e.Detail
+		}
+		return s
+	}
+	vietnamese.kinds[event.AuthResult] = func(e event.Event) string {
+		a := e.Auth
+		if a == nil {
+			return e.Host + " kiểm tra người gửi"
+		}
+		s := fmt.Sprintf("%s kiểm tra người gửi: SPF %s, DKIM %s, DMARC %s", e.Host,
+			viAuthItem(a.SPF, "cho"), viAuthItem(a.DKIM, "ký bởi"), viAuthItem(a.DMARC, "cho"))
+		if a.DMARC.Result == "fail" {
+			s += fmt.Sprintf(" (không có SPF hay DKIM nào đạt cho chính tên miền %s trong From:", a.DMARC.Domain)
+			if a.DMARC.Policy != "" {
+				s += ", chính sách p=" + a.DMARC.Policy
+			}
+			s += ")"
+		}
+		switch a.Action {
+		case "reject":
+			s += " → từ chối thư (550 5.7.x)"
+		case "spam":
+			s += " → đưa thư vào thư mục Spam"
+		}
+		return s
+	}
+}
+
+func authItem(c event.AuthCheck, prep string) string {
+	if c.Domain == "" || c.Result == "none" && prep == "signed by" {
+		return c.Result
+	}
+	return c.Result + " " + prep + " " + c.Domain
+}
+
+// viResults says each result in Vietnamese, keeping the RFC's word.
+var viResults = map[string]string{
+	"pass":      "đạt (pass)",
+	"fail":      "không đạt (fail)",
+	"softfail":  "không đạt nhẹ (softfail)",
+	"neutral":   "trung lập (neutral)",
+	"none":      "không có (none)",
+	"temperror": "lỗi tạm thời (temperror)",
+	"permerror": "bản ghi lỗi (permerror)",
+}
+
+func viAuthItem(c event.AuthCheck, prep string) string {
+	r := viResults[c.Result]
+	if r == "" {
+		r = c.Result
+	}
+	if c.Domain == "" || c.Result == "none" && prep == "ký bởi" {
+		return r
+	}
+	return r + " " + prep + " " + c.Domain
+}
