@@ -13,8 +13,8 @@ func init() {
 		if a == nil {
 			return e.Host + " checks the sender"
 		}
-		s := fmt.Sprintf("%s checks the sender: SPF %s, DKIM %s, DMARC %s", e.Host,
-			authItem(a.SPF, "for"), authItem(a.DKIM, "signed by"), authItem(a.DMARC, "for"))
+		s := fmt.Sprintf("%s checks the sender: SPF %s; DKIM %s; DMARC %s", e.Host,
+			authItem(a.SPF, " for "), authItem(a.DKIM, ", signed by "), authItem(a.DMARC, " for "))
 		if a.DMARC.Result != "pass" && a.DMARC.Result != "none" && a.DMARC.Reason != "" {
 			s += " (" + a.DMARC.Reason + ")"
 		}
@@ -31,8 +31,8 @@ func init() {
 		if a == nil {
 			return e.Host + " kiểm tra người gửi"
 		}
-		s := fmt.Sprintf("%s kiểm tra người gửi: SPF %s, DKIM %s, DMARC %s", e.Host,
-			viAuthItem(a.SPF, "cho"), viAuthItem(a.DKIM, "ký bởi"), viAuthItem(a.DMARC, "cho"))
+		s := fmt.Sprintf("%s kiểm tra người gửi: SPF %s; DKIM %s; DMARC %s", e.Host,
+			viAuthItem(a.SPF, " cho "), viAuthItem(a.DKIM, ", chữ ký của "), viAuthItem(a.DMARC, " cho "))
 		if a.DMARC.Result == "fail" {
 			s += fmt.Sprintf(" (không có SPF hay DKIM nào đạt cho chính tên miền %s trong From:", a.DMARC.Domain)
 			if a.DMARC.Policy != "" {
@@ -51,10 +51,10 @@ func init() {
 }
 
 func authItem(c event.AuthCheck, prep string) string {
-	if c.Domain == "" || c.Result == "none" && prep == "signed by" {
+	if c.Domain == "" {
 		return c.Result
 	}
-	return c.Result + " " + prep + " " + c.Domain
+	return c.Result + prep + c.Domain
 }
 
 // viResults says each result in Vietnamese, keeping the RFC's word.
@@ -73,8 +73,8 @@ func viAuthItem(c event.AuthCheck, prep string) string {
 	if r == "" {
 		r = c.Result
 	}
-	if c.Domain == "" || c.Result == "none" && prep == "ký bởi" {
+	if c.Domain == "" {
 		return r
 	}
-	return r + " " + prep + " " + c.Domain
+	return r + prep + c.Domain
 }
