@@ -6,7 +6,7 @@ BIN     := bin/mailflow
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build install uninstall run test test-short fuzz-short bench lint fmt clean docs interop interop-deps
+.PHONY: all build install uninstall run test test-short fuzz-short bench bench-floor lint fmt clean docs interop interop-deps
 
 all: build
 
@@ -82,6 +82,10 @@ interop-deps:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
 
+## bench-floor: mailflow against the bare two-hop floor, 2000 messages a run
+bench-floor:
+	$(GO) test -run '^$$' -bench VersusFloor -benchtime 2000x -count 6 ./bench | tee floor.txt
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
@@ -90,4 +94,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin bench.txt
+	rm -rf bin bench.txt floor.txt
