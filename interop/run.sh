@@ -28,8 +28,11 @@ fi
 
 python3 interop/clients.py "$work/endpoints.json" "$work/up.log"
 
-# The smarthost: stop the first network, start smarthost-auth on the same
-# addresses, and send through smtp.relay.test with AUTH on 587 and 465.
+# The smarthost: stop the first network, start smarthost-auth, and send
+# through smtp.relay.test with AUTH on 587 and 465. Each up takes a free
+# loopback network (127.25.0.0/24 or the next free one), so another up on
+# this machine is no collision; the clients read the addresses from
+# endpoints.json.
 kill -INT "$up_pid" 2>/dev/null || true
 wait "$up_pid" 2>/dev/null || true
 up_pid=""
