@@ -19,7 +19,7 @@ for tool in dig swaks curl python3; do
 	command -v "$tool" >/dev/null || { echo "interop: $tool is missing (make interop-deps installs it)"; exit 2; }
 done
 
-"$bin" up cross-domain --endpoints-json "$work/endpoints.json" --ca-out "$work/ca.pem" >"$work/up.log" 2>&1 &
+"$bin" up cross-domain --endpoints-json "$work/endpoints.json" --ca-out "$work/ca.pem" --http 127.0.0.1:0 >"$work/up.log" 2>&1 &
 up_pid=$!
 # Wait for the network: up prints this line once every server listens.
 if ! timeout 30 grep -q -m1 'Servers are up' <(tail -n +1 -f "$work/up.log"); then
@@ -27,6 +27,7 @@ if ! timeout 30 grep -q -m1 'Servers are up' <(tail -n +1 -f "$work/up.log"); th
 fi
 
 python3 interop/clients.py "$work/endpoints.json" "$work/up.log"
+python3 interop/web.py "$work/endpoints.json"
 
 # The smarthost: stop the first network, start smarthost-auth, and send
 # through smtp.relay.test with AUTH on 587 and 465. Each up takes a free

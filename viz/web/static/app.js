@@ -33,7 +33,19 @@ async function main() {
   app.mail = new Mail(topo, app.model);
   app.monitor = new Monitor();
   wire();
-  app.model.connect(getLang());
+  // Links to a moment: ?at=N opens at stop N, ?tab=mail&mailbox=ADDR at a
+  // mailbox (&folder=, &uid= for one message), ?tab=events or ?tab=monitor at those views.
+  const q = new URLSearchParams(location.search);
+  app.model.startAt = Math.max(0, parseInt(q.get('at'), 10) || 0);
+  if (['view', 'events', 'mail', 'monitor'].includes(q.get('tab'))) showTab(q.get('tab'));
+  if (q.get('mailbox')) {
+    app.mail.folder = q.get('folder') || 'INBOX';
+    app.mail.open(q.get('mailbox')).then(() => { if (q.get('uid')) app.mail.read(q.get('uid')); });
+  }
+  // ?stream=0 shows what happened up to now and stops listening: a still
+  // picture (a headless browser's --screenshot waits for the network to
+  // be idle, which a stream never is).
+  await app.model.load(getLang(), q.get('stream') !== '0');
   relabel();
   render();
   document.body.dataset.ready = 'true';
@@ -170,6 +182,10 @@ function renderStatus() {
   $('status').textContent = text;
 }
 
-main().catch((err) => {
+// Awaited at the top level, so the page counts as loaded once it shows what
+// already happened (a headless browser's --screenshot waits for that).
+try {
+  await main();
+} catch (err) {
   document.body.append(h('p', { class: 'error', text: `mailflow: ${err.message}` }));
-});
+}

@@ -19,24 +19,40 @@ export class Model {
     this.onChange = onChange;
     this.es = null;
     this.sawControl = false;
+    this.startAt = 0;         // ?at=N: open at stop N
   }
 
   lastSeq() { return this.events.length ? this.events[this.events.length - 1].seq : 0; }
+
+  // load reads what already happened, page by page, then streams the rest.
+  async load(lang, stream = true) {
+    const ctl = await api('/api/control');
+    this.onControl(ctl);
+    for (;;) {
+      const page = await api(`/api/events?lang=${lang}&limit=5000&after=${this.lastSeq()}`);
+      const stops = new Set(page.stops);
+      for (const e of page.events) this.add(e, stops.has(e.seq));
+      if (!page.events.length || page.last >= page.latest) break;
+    }
+    if (stream) this.connect(lang);
+  }
+
+  onControl(ctl) {
+    this.control = ctl;
+    if (!this.sawControl && this.control.mode === 'live' && !this.startAt) {
+      this.follow = true; // a live network: show it as it runs; Back and Step go through what happened
+      this.cursor = this.stops.length - 1;
+    }
+    this.sawControl = true;
+    this.onChange();
+  }
 
   connect(lang) {
     if (this.es) this.es.close();
     const es = new EventSource(`/api/events/stream?lang=${lang}&after=${this.lastSeq()}`);
     es.addEventListener('event', (m) => this.add(JSON.parse(m.data), false));
     es.addEventListener('stop', (m) => this.add(JSON.parse(m.data), true));
-    es.addEventListener('control', (m) => {
-      this.control = JSON.parse(m.data);
-      if (!this.sawControl && this.control.mode === 'live') {
-        this.follow = true; // a live network: show it as it runs; Back and Step go through what happened
-        this.cursor = this.stops.length - 1;
-      }
-      this.sawControl = true;
-      this.onChange();
-    });
+    es.addEventListener('control', (m) => this.onControl(JSON.parse(m.data)));
     es.onopen = () => { this.connected = true; this.onChange(); };
     es.onerror = () => { this.connected = false; this.onChange(); };
     this.es = es;
@@ -54,6 +70,7 @@ export class Model {
     if (stop) {
       this.stops.push(i);
       if (this.follow) this.cursor = this.stops.length - 1;
+      if (this.startAt && this.stops.length === this.startAt && this.cursor === -1) this.cursor = this.startAt - 1; // ?at=N
       if (this.wantStep !== null && this.stops.length > this.wantStep) {
         this.cursor = this.wantStep;
         this.wantStep = null;
@@ -65,6 +82,7 @@ export class Model {
   // relabel fetches every event's text in another language, then streams
   // on in it.
   async relabel(lang) {
+    const streaming = !!this.es;
     let after = 0;
     const last = this.lastSeq();
     while (after < last) {
@@ -76,7 +94,7 @@ export class Model {
       }
       after = page.last;
     }
-    this.connect(lang);
+    if (streaming) this.connect(lang);
     this.onChange();
   }
 
