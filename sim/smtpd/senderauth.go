@@ -21,10 +21,8 @@ const authTimeout = 20 * time.Second
 // Replies of sender authentication. RFC 7489 §6.7 asks for a 5xy reply
 // when a DMARC policy says reject; RFC 7372 §3.2 gives SPF its own code.
 var (
-	errDMARCReject = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
-		Message: "Message rejected by the DMARC policy of the sender's domain"}
-	errSPFReject = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 23},
-		Message: "SPF validation failed"}
+	errDMARCReject = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}}
+	errSPFReject   = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 23}}
 )
 
 // checkSender is sender authentication at the end of DATA. A message a
@@ -55,9 +53,12 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 	}
 	step := ss.stepHere(2)
 	res := &mailauth.Resolver{Server: cfg.AuthDNS, Local: cfg.Host.Addr, Observe: func(x mailauth.Exchange) {
-		ss.publish(event.Event{Kind: event.DNSQuery, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type})
+		// Stage auth: an answer such as NXDOMAIN only means "no record
+		// here"; it fails nothing.
+		ss.publish(event.Event{Kind: event.DNSQuery, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type,
+			Stage: "auth"})
 		a := event.Event{Kind: event.DNSAnswer, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type,
-			Rcode: x.Rcode, Answer: x.Answer}
+			Rcode: x.Rcode, Answer: x.Answer, Stage: "auth"}
 		if x.Rcode == "TIMEOUT" {
 			a.Error = "no answer from DNS"
 		}
@@ -66,17 +67,19 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), authTimeout)
 	defer cancel()
 	r := mailauth.Verify(ctx, res, mailauth.Input{IP: ss.peerAddr, Helo: ss.c.helo, MailFrom: ss.from, Message: raw})
-	action, why := decide(r, pol)
+	action, why, byDMARC := decide(r, pol)
 	ss.publish(event.Event{Kind: event.AuthResult, Step: step, Msg: msg, From: ss.from, To: ss.rcpts,
 		Detail: why, Auth: &event.AuthResults{SPF: authCheck(r.SPF), DKIM: authCheck(r.DKIM), DMARC: authCheck(r.DMARC),
 			Action: action}})
 	switch action {
 	case "reject":
-		e := *errDMARCReject
-		if r.DMARC.Disposition != "reject" {
-			e = *errSPFReject
+		e := *errSPFReject
+		e.Message = fmt.Sprintf("SPF validation failed for %s", r.SPF.Domain)
+		if byDMARC {
+			e = *errDMARCReject
+			e.Message = fmt.Sprintf("Rejected by the DMARC policy of %s (p=reject): neither SPF nor DKIM passed for it",
+				r.DMARC.Domain)
 		}
-		e.Message += ": " + why
 		return nil, ss.reject(step, "data", &e, ss.rcpts...)
 	case "spam":
 		ss.quarantine = why + " → Spam folder"
@@ -85,25 +88,26 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 }
 
 // decide applies the host's policy to the verdicts: DMARC's disposition
-// when the host enforces it, then an SPF fail when the host acts on one.
-func decide(r mailauth.Results, pol topology.SenderAuth) (action, why string) {
+// when the host enforces it (byDMARC), then an SPF fail when the host acts
+// on one.
+func decide(r mailauth.Results, pol topology.SenderAuth) (action, why string, byDMARC bool) {
 	if pol.DMARC != "report" && r.DMARC.Result == mailauth.Fail {
 		switch r.DMARC.Disposition {
 		case "reject":
-			return "reject", fmt.Sprintf("DMARC failed and %s asks receivers to reject (p=reject)", r.DMARC.Domain)
+			return "reject", fmt.Sprintf("DMARC failed and %s asks receivers to reject (p=reject)", r.DMARC.Domain), true
 		case "quarantine":
-			return "spam", fmt.Sprintf("DMARC failed and %s asks receivers to quarantine (p=quarantine)", r.DMARC.Domain)
+			return "spam", fmt.Sprintf("DMARC failed and %s asks receivers to quarantine (p=quarantine)", r.DMARC.Domain), true
 		}
 	}
 	if r.SPF.Result == mailauth.Fail {
 		switch pol.SPFFail {
 		case "reject":
-			return "reject", fmt.Sprintf("SPF failed for %s and this server refuses SPF failures", r.SPF.Domain)
+			return "reject", fmt.Sprintf("SPF failed for %s and this server refuses SPF failures", r.SPF.Domain), false
 		case "spam":
-			return "spam", fmt.Sprintf("SPF failed for %s and this server files SPF failures as spam", r.SPF.Domain)
+			return "spam", fmt.Sprintf("SPF failed for %s and this server files SPF failures as spam", r.SPF.Domain), false
 		}
 	}
-	return "accept", ""
+	return "accept", "", false
 }
 
 func authCheck(c mailauth.Check) event.AuthCheck {

@@ -2,6 +2,7 @@ package narrate
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -15,8 +16,17 @@ func init() {
 		}
 		s := fmt.Sprintf("%s checks the sender: SPF %s; DKIM %s; DMARC %s", e.Host,
 			authItem(a.SPF, " for "), authItem(a.DKIM, ", signed by "), authItem(a.DMARC, " for "))
-		if a.DMARC.Result != "pass" && a.DMARC.Result != "none" && a.DMARC.Reason != "" {
-			s += " (" + a.DMARC.Reason + ")"
+		var why []string
+		for _, c := range []struct {
+			name string
+			c    event.AuthCheck
+		}{{"DKIM", a.DKIM}, {"DMARC", a.DMARC}} {
+			if c.c.Result != "pass" && c.c.Result != "none" && c.c.Reason != "" {
+				why = append(why, c.name+": "+c.c.Reason)
+			}
+		}
+		if len(why) > 0 {
+			s += " (" + strings.Join(why, "; ") + ")"
 		}
 		switch a.Action {
 		case "reject":

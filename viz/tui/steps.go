@@ -125,8 +125,8 @@ func failed(e event.Event) bool {
 		return true
 	case event.SMTPReply, event.SMTPAuth:
 		return e.Code >= 500
-	case event.DNSAnswer:
-		return e.Msg != "" && e.Rcode == "NXDOMAIN" // the domain does not exist
+	case event.DNSAnswer: // the domain does not exist (for a sender check, only a record)
+		return e.Msg != "" && e.Rcode == "NXDOMAIN" && e.Stage != "auth"
 	}
 	return strings.HasSuffix(string(e.Kind), ".failed") || strings.HasSuffix(string(e.Kind), ".bounced")
 }
@@ -140,7 +140,7 @@ func deferred(e event.Event) bool {
 	case event.SMTPReply:
 		return e.Code >= 400 && e.Code < 500
 	case event.DNSAnswer: // SERVFAIL, REFUSED: try again later
-		return e.Msg != "" && e.Rcode != "" && e.Rcode != "NOERROR" && e.Rcode != "NXDOMAIN"
+		return e.Msg != "" && e.Rcode != "" && e.Rcode != "NOERROR" && e.Rcode != "NXDOMAIN" && e.Stage != "auth"
 	}
 	return strings.HasSuffix(string(e.Kind), ".deferred")
 }

@@ -80,6 +80,9 @@ func dnsAnswer(e event.Event) (string, Tone) {
 		if e.Rcode == "NXDOMAIN" {
 			tone = Failed
 		}
+		if e.Stage == "auth" { // a sender check: no record, no failure
+			tone = Normal
+		}
 		return clean(e.Rcode), tone
 	}
 	if len(e.Answer) == 0 {

@@ -81,7 +81,7 @@ export function failure(e) {
   switch (e.kind) {
     case 'queue.failed': return true;
     case 'smtp.reply': case 'smtp.auth': return e.code >= 500;
-    case 'dns.answer': return !!e.msg && e.rcode === 'NXDOMAIN';
+    case 'dns.answer': return !!e.msg && e.rcode === 'NXDOMAIN' && e.stage !== 'auth';
   }
   return e.kind.endsWith('.failed') || e.kind.endsWith('.bounced');
 }
@@ -90,7 +90,7 @@ export function deferral(e) {
   switch (e.kind) {
     case 'queue.deferred': case 'queue.retry': return true;
     case 'smtp.reply': return e.code >= 400 && e.code < 500;
-    case 'dns.answer': return !!e.msg && !!e.rcode && e.rcode !== 'NOERROR' && e.rcode !== 'NXDOMAIN';
+    case 'dns.answer': return !!e.msg && !!e.rcode && e.rcode !== 'NOERROR' && e.rcode !== 'NXDOMAIN' && e.stage !== 'auth';
   }
   return e.kind.endsWith('.deferred');
 }
