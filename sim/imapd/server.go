@@ -20,6 +20,7 @@ import (
 
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/mailstore"
+	"github.com/mailflow/mailflow/sim/slots"
 )
 
 // Defaults for the zero values of Config.
@@ -28,9 +29,6 @@ const (
 	DefaultMaxConns    = 100
 	// maxAppend caps one APPEND (advertised as APPENDLIMIT).
 	maxAppend = 25 << 20
-	// libCommandTimeout is imapserver's wait for a command line before
-	// login and for the rest of a command; ReadTimeout replaces it.
-	libCommandTimeout = 30 * time.Second
 )
 
 // Config configures a Server.
@@ -40,12 +38,22 @@ type Config struct {
 	TLSConfig *tls.Config       // STARTTLS is offered and port 993 works only when set
 	Publish   func(event.Event) // nil: no events
 	Logger    *slog.Logger      // nil: discard
-	// ReadTimeout bounds the wait for a command before login and for the
-	// rest of a started command. Once logged in, a client may stay silent
-	// for 35 minutes: RFC 3501 §5.4 asks for at least 30, and IDLE relies on it.
+	// ReadTimeout bounds the wait for a command before login, and the
+	// whole of a command line once its first octet came: a client cannot
+	// stretch it by trickling. Once logged in, a client may stay silent
+	// for 35 minutes between commands: RFC 3501 §5.4 asks for at least
+	// 30, and IDLE relies on it.
 	ReadTimeout time.Duration
-	// MaxConns caps concurrent connections over all listeners.
+	// MaxConns caps concurrent connections over all listeners. When all
+	// are taken, a new client sheds the connection doing the least (a TLS
+	// handshake, then one not logged in, then a slow command, then an idle
+	// session); it is refused only when every connection is busy.
 	MaxConns int
+	// AllowPlaintextAuth lets LOGIN and AUTHENTICATE through before TLS.
+	// By default, as Dovecot's disable_plaintext_auth, a client must use
+	// STARTTLS or port 993 first (LOGINDISABLED is advertised), unless it
+	// connects from the server's own address.
+	AllowPlaintextAuth bool
 	// Now is the clock stamping APPENDed messages that carry no date; nil
 	// means time.Now.
 	Now func() time.Time
@@ -62,7 +70,8 @@ type Server struct {
 	mu      sync.Mutex
 	closed  bool
 	serving []serveLoop
-	conns   map[*conn]struct{}
+	conns   map[*front]struct{}
+	slots   *slots.Pool
 	nextID  int
 	wg      sync.WaitGroup // connections until their session ended, and mailbox watchers
 }
@@ -82,7 +91,8 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, log: log.With("service", "imap", "host", cfg.Host), conns: make(map[*conn]struct{})}
+	s := &Server{cfg: cfg, log: log.With("service", "imap", "host", cfg.Host), conns: make(map[*front]struct{}),
+		slots: slots.New(cfg.MaxConns)}
 	s.hub = newHub(cfg.Store, &s.wg, s.log)
 	s.imap = imapserver.New(&imapserver.Options{
 		NewSession: s.newSession,
@@ -92,9 +102,9 @@ func New(cfg Config) *Server {
 			imap.CapESearch: {}, imap.CapSearchRes: {}, imap.CapListStatus: {},
 			imap.CapStatusSize: {}, imap.CapSpecialUse: {},
 		},
-		Logger:    logAdapter{s.log},
-		TLSConfig: cfg.TLSConfig,
-		// Students log in with curl imap:// in the clear; the event says so.
+		Logger: logAdapter{s.log},
+		// TLS and the plaintext policy belong to the front, which
+		// imapserver cannot see behind.
 		InsecureAuth: true,
 	})
 	return s
@@ -107,14 +117,12 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	if implicitTLS && s.cfg.TLSConfig == nil {
 		return errors.New("imapd: implicit TLS needs Config.TLSConfig")
 	}
-	tl := &listener{Listener: l, srv: s, service: "imap", ready: make(chan struct{})}
+	tl := &listener{Listener: l, srv: s, service: "imap", implicitTLS: implicitTLS, ready: make(chan struct{})}
 	if a, ok := l.Addr().(*net.TCPAddr); ok {
 		tl.port = a.Port
 	}
-	var ln net.Listener = tl
 	if implicitTLS {
 		tl.service = "imaps"
-		ln = tls.NewListener(tl, s.cfg.TLSConfig)
 	}
 	done := make(chan struct{})
 	s.mu.Lock()
@@ -125,7 +133,7 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	}
 	s.serving = append(s.serving, serveLoop{ready: tl.ready, done: done})
 	s.mu.Unlock()
-	err := s.imap.Serve(ln)
+	err := s.imap.Serve(tl)
 	close(done)
 	if s.isClosed() {
 		l.Close() // Close may have come before imapserver knew l
@@ -163,8 +171,8 @@ func (s *Server) Close() error {
 	// imapserver closes the connections it registered; a connection
 	// accepted a moment before may not be registered yet.
 	s.mu.Lock()
-	for c := range s.conns {
-		c.Conn.Close()
+	for f := range s.conns {
+		f.raw.Close()
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
@@ -190,14 +198,15 @@ func (s *Server) publish(e event.Event) {
 // done when it returned.
 type serveLoop struct{ ready, done chan struct{} }
 
-// listener counts connections and refuses those over MaxConns.
+// listener hands imapserver each accepted connection behind its front.
 type listener struct {
 	net.Listener
-	srv       *Server
-	service   string
-	port      int
-	ready     chan struct{}
-	readyOnce sync.Once
+	srv         *Server
+	service     string
+	port        int
+	implicitTLS bool
+	ready       chan struct{}
+	readyOnce   sync.Once
 }
 
 func (l *listener) Accept() (net.Conn, error) {
@@ -207,98 +216,45 @@ func (l *listener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if tc := l.srv.track(c, l.service, l.port); tc != nil {
-			return tc, nil
+		if f := l.srv.track(c, l.service, l.port, l.implicitTLS); f != nil {
+			return f, nil
 		}
 	}
 }
 
-func (s *Server) track(c net.Conn, service string, port int) *conn {
+// track admits a connection to a slot, shedding an idle one when all are
+// taken, and refuses it only when every connection is busy.
+func (s *Server) track(c net.Conn, service string, port int, implicitTLS bool) *front {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		c.Close()
-		return nil
-	}
-	if len(s.conns) >= s.cfg.MaxConns {
-		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = io.WriteString(c, "* BYE Too many connections, try later\r\n")
-		c.Close()
-		s.log.Warn("connection refused: too many connections", "max", s.cfg.MaxConns)
 		return nil
 	}
 	s.nextID++
-	tc := &conn{Conn: c, srv: s, id: fmt.Sprintf("imap-%d", s.nextID), service: service, port: port}
-	s.conns[tc] = struct{}{}
+	f := newFront(s, c, fmt.Sprintf("imap-%d", s.nextID), service, port, implicitTLS)
+	s.conns[f] = struct{}{}
 	s.wg.Add(1)
-	return tc
-}
-
-// conn is an accepted connection. imapserver runs each connection in a
-// goroutine of its own that it does not let us wait for; the connection
-// counts as gone once its session has ended and the socket is closed, the
-// last two things that goroutine does.
-type conn struct {
-	net.Conn
-	srv     *Server
-	id      string
-	service string
-	port    int
-
-	mu           sync.Mutex
-	closed       bool
-	sessionEnded bool
-	done         bool
-}
-
-// SetReadDeadline puts ReadTimeout in place of imapserver's 30-second
-// command timeout; its longer timeouts (logged in, literals) are kept.
-func (c *conn) SetReadDeadline(t time.Time) error {
-	if !t.IsZero() && time.Until(t) <= libCommandTimeout {
-		t = time.Now().Add(c.srv.cfg.ReadTimeout)
+	s.mu.Unlock()
+	slot, ok := s.slots.Admit(f.shed)
+	if !ok {
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		if !implicitTLS {
+			_, _ = io.WriteString(c, "* BYE Too many connections, try later\r\n")
+		}
+		s.log.Warn("connection refused: every slot busy", "max", s.cfg.MaxConns)
+		f.endSession()
+		f.Close()
+		return nil
 	}
-	return c.Conn.SetReadDeadline(t)
+	f.slot = slot
+	return f
 }
 
-func (c *conn) Close() error {
-	err := c.Conn.Close()
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	c.maybeDone()
-	return err
-}
-
-func (c *conn) endSession() {
-	c.mu.Lock()
-	c.sessionEnded = true
-	c.mu.Unlock()
-	c.maybeDone()
-}
-
-func (c *conn) maybeDone() {
-	c.mu.Lock()
-	finished := c.closed && c.sessionEnded && !c.done
-	if finished {
-		c.done = true
-	}
-	c.mu.Unlock()
-	if finished {
-		c.srv.mu.Lock()
-		delete(c.srv.conns, c)
-		c.srv.mu.Unlock()
-		c.srv.wg.Done()
-	}
-}
-
-// trackedConn finds our conn under what imapserver holds: itself, or a
-// *tls.Conn wrapping it (port 993).
-func trackedConn(nc net.Conn) *conn {
-	if tc, ok := nc.(*tls.Conn); ok {
-		nc = tc.NetConn()
-	}
-	c, _ := nc.(*conn)
-	return c
+// trackedConn finds our front under what imapserver holds.
+func trackedConn(nc net.Conn) *front {
+	f, _ := nc.(*front)
+	return f
 }
 
 // logAdapter turns imapserver's Printf logging into slog. A client going

@@ -29,7 +29,7 @@ const (
 type session struct {
 	srv  *Server
 	ic   *imapserver.Conn
-	conn *conn
+	conn *front
 	log  *slog.Logger
 
 	tried     string // the last name a login was attempted with
@@ -55,6 +55,11 @@ func (s *Server) newSession(ic *imapserver.Conn) (imapserver.Session, *imapserve
 	if c == nil {
 		return nil, nil, errors.New("imapd: connection not accepted by this server")
 	}
+	if err := c.handshake(); err != nil {
+		s.log.Debug("TLS handshake failed", "conn", c.id, "err", err)
+		c.endSession()
+		return nil, nil, &imap.Error{Type: imap.StatusResponseTypeBye, Text: "TLS handshake failed"}
+	}
 	s.log.Debug("connection opened", "conn", c.id, "peer", c.RemoteAddr().String())
 	return &session{srv: s, ic: ic, conn: c, log: s.log.With("conn", c.id), read: make(map[string]bool)}, nil, nil
 }
@@ -62,8 +67,8 @@ func (s *Server) newSession(ic *imapserver.Conn) (imapserver.Session, *imapserve
 func (s *session) store() *mailstore.Store { return s.srv.cfg.Store }
 
 func (s *session) tlsVersion() string {
-	if tc, ok := s.ic.NetConn().(*tls.Conn); ok {
-		return tls.VersionName(tc.ConnectionState().Version)
+	if st, ok := s.conn.tlsState(); ok {
+		return tls.VersionName(st.Version)
 	}
 	return ""
 }
