@@ -494,6 +494,13 @@ func (f *front) reply(line string) error {
 	return err
 }
 
+// command is the name of the command imapserver is carrying out.
+func (f *front) command() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cmd
+}
+
 func (f *front) inCommand() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -181,7 +181,8 @@ func TestLoginListSelectFetch(t *testing.T) {
 	}
 	m := msgs[0]
 	if m.UID != 1 || m.Envelope == nil || m.Envelope.Subject != "hello" || m.Envelope.From[0].Addr() != "bob@example.test" ||
-		m.RFC822Size != int64(len(raw)) || !m.InternalDate.Equal(date) || len(m.Flags) != 0 {
+		m.RFC822Size != int64(len(raw)) || !m.InternalDate.Equal(date) ||
+		len(m.Flags) != 1 || m.Flags[0] != `\Recent` { // new to this IMAP4rev1 session
 		t.Fatalf("FETCH: %+v", m)
 	}
 	if bs, ok := m.BodyStructure.(*imap.BodyStructureSinglePart); !ok || bs.Type != "text" {

@@ -23,11 +23,16 @@ type hub struct {
 
 	mu    sync.Mutex
 	boxes map[string]*mailbox
+	// floors keeps, per folder and UIDVALIDITY, the highest UID some
+	// session has seen as \Recent: a message is recent to one session only.
+	floors map[string]uint32
 }
 
 func newHub(store *mailstore.Store, wg *sync.WaitGroup, log *slog.Logger) *hub {
-	return &hub{store: store, wg: wg, log: log, boxes: make(map[string]*mailbox)}
+	return &hub{store: store, wg: wg, log: log, boxes: make(map[string]*mailbox), floors: make(map[string]uint32)}
 }
+
+func floorKey(key string, uidValidity uint32) string { return fmt.Sprintf("%s\x00%d", key, uidValidity) }
 
 func boxKey(user, folder string) string { return strings.ToLower(user) + "\x00" + folder }
 
@@ -53,6 +58,11 @@ type mailbox struct {
 	uids    []uint32
 	flags   map[uint32]string // flagKey per UID, to notice changes
 	waiters map[chan struct{}]struct{}
+	// sels are the sessions that selected the folder, oldest first; a new
+	// message is \Recent to the oldest read-write one.
+	sels        []*selection
+	uidValidity uint32
+	recentFloor uint32 // the highest UID claimed as \Recent
 }
 
 // open returns the shared mailbox of a folder, starting to watch the store
@@ -81,6 +91,7 @@ func (h *hub) open(user, folder string) (*mailbox, error) {
 	}
 	mb := &mailbox{
 		hub: h, key: key, user: user, name: info.Name, refs: 1,
+		uidValidity: info.UIDValidity, recentFloor: h.floors[floorKey(key, info.UIDValidity)],
 		tracker: imapserver.NewMailboxTracker(uint32(len(msgs))),
 		quit:    make(chan struct{}), stop: stop,
 		flags: make(map[uint32]string, len(msgs)), waiters: make(map[chan struct{}]struct{}),
@@ -100,6 +111,9 @@ func (h *hub) release(mb *mailbox) {
 	defer h.mu.Unlock()
 	mb.refs--
 	if mb.refs == 0 {
+		mb.mu.Lock()
+		h.floors[floorKey(mb.key, mb.uidValidity)] = mb.recentFloor
+		mb.mu.Unlock()
 		delete(h.boxes, mb.key)
 		mb.stop()
 		close(mb.quit)
@@ -194,6 +208,7 @@ func (mb *mailbox) syncLocked(source *imapserver.SessionTracker) ([]mailstore.Me
 			if _, known := mb.flags[m.UID]; !known {
 				mb.uids = append(mb.uids, m.UID)
 				mb.flags[m.UID] = flagKey(m.Flags)
+				mb.claimRecent(m.UID)
 			}
 		}
 		mb.tracker.QueueNumMessages(uint32(len(mb.uids)))
@@ -212,6 +227,64 @@ func (mb *mailbox) syncLocked(source *imapserver.SessionTracker) ([]mailstore.Me
 		aligned[i] = msgs[present[uid]]
 	}
 	return aligned, nil
+}
+
+// claimRecent gives a message that arrived while the folder is selected to
+// the oldest read-write session as \Recent. Call with mb.mu held.
+func (mb *mailbox) claimRecent(uid uint32) {
+	if uid <= mb.recentFloor {
+		return
+	}
+	for _, sel := range mb.sels {
+		if sel.claims() {
+			sel.recent[uid] = true
+			mb.recentFloor = uid
+			return
+		}
+	}
+}
+
+// recentCount counts the messages of msgs that are \Recent to some session
+// or to the next one to select the folder. Call with mb.mu held.
+func (mb *mailbox) recentCount(msgs []mailstore.Message) uint32 {
+	var n uint32
+	for _, m := range msgs {
+		if m.UID > mb.recentFloor {
+			n++
+			continue
+		}
+		for _, sel := range mb.sels {
+			if sel.recent[m.UID] {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// recentCount counts the \Recent messages of a folder, selected or not.
+func (h *hub) recentCount(user string, info mailstore.FolderInfo, msgs []mailstore.Message) uint32 {
+	key := boxKey(user, info.Name)
+	h.mu.Lock()
+	mb, open := h.boxes[key]
+	floor := h.floors[floorKey(key, info.UIDValidity)]
+	h.mu.Unlock()
+	if open {
+		var n uint32
+		_ = mb.locked(func() error {
+			n = mb.recentCount(msgs)
+			return nil
+		})
+		return n
+	}
+	var n uint32
+	for _, m := range msgs {
+		if m.UID > floor {
+			n++
+		}
+	}
+	return n
 }
 
 // flagKey is a canonical form of a flag list, for comparison.

@@ -3,6 +3,7 @@ package imapd
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func (sel *selection) search(kind imapserver.NumKind, criteria *imap.SearchCrite
 	for i := range msgs {
 		m := &msgs[i]
 		seq := sel.st.EncodeSeqNum(uint32(i + 1))
-		if seq == 0 || !match(m, seq, criteria) {
+		if seq == 0 || !match(m, seq, sel.recent[m.UID], criteria) {
 			continue
 		}
 		seqs.AddNum(seq)
@@ -89,8 +90,15 @@ func (sel *selection) staticCriteria(c *imap.SearchCriteria, msgs []mailstore.Me
 	}
 }
 
-// match reports whether a message meets every criterion (RFC 3501 §6.4.4).
-func match(m *mailstore.Message, seq uint32, c *imap.SearchCriteria) bool {
+// match reports whether a message meets every criterion (RFC 3501 §6.4.4);
+// recent says whether it is \Recent to this session.
+func match(m *mailstore.Message, seq uint32, recent bool, c *imap.SearchCriteria) bool {
+	hasFlag := func(f imap.Flag) bool {
+		if strings.EqualFold(string(f), `\Recent`) {
+			return recent
+		}
+		return m.HasFlag(string(f))
+	}
 	for _, set := range c.SeqNum {
 		if !set.Contains(seq) {
 			return false
@@ -105,12 +113,12 @@ func match(m *mailstore.Message, seq uint32, c *imap.SearchCriteria) bool {
 		return false
 	}
 	for _, f := range c.Flag {
-		if !m.HasFlag(string(f)) {
+		if !hasFlag(f) {
 			return false
 		}
 	}
 	for _, f := range c.NotFlag {
-		if m.HasFlag(string(f)) {
+		if hasFlag(f) {
 			return false
 		}
 	}
@@ -121,7 +129,7 @@ func match(m *mailstore.Message, seq uint32, c *imap.SearchCriteria) bool {
 	if len(c.Header) > 0 || !c.SentSince.IsZero() || !c.SentBefore.IsZero() {
 		h := mail.Header{Header: parse(m.Raw).Header}
 		for _, hf := range c.Header {
-			if !headerContains(h.FieldsByKey(hf.Key), hf.Value) {
+			if !headerContains(h.FieldsByKey(hf.Key), hf.Value) && !addressContains(h, hf.Key, hf.Value) {
 				return false
 			}
 		}
@@ -143,12 +151,12 @@ func match(m *mailstore.Message, seq uint32, c *imap.SearchCriteria) bool {
 		}
 	}
 	for i := range c.Not {
-		if match(m, seq, &c.Not[i]) {
+		if match(m, seq, recent, &c.Not[i]) {
 			return false
 		}
 	}
 	for _, or := range c.Or {
-		if !match(m, seq, &or[0]) && !match(m, seq, &or[1]) {
+		if !match(m, seq, recent, &or[0]) && !match(m, seq, recent, &or[1]) {
 			return false
 		}
 	}
@@ -181,6 +189,21 @@ func headerContains(fields gomessage.HeaderFields, pattern string) bool {
 			v = fields.Value()
 		}
 		if strings.Contains(strings.ToLower(v), pattern) {
+			return true
+		}
+	}
+	return false
+}
+
+// addressContains compares an address field written plainly, so that
+// "user (comment) @ host" is found as user@host.
+func addressContains(h mail.Header, key, pattern string) bool {
+	if !slices.ContainsFunc(addressFields, func(f string) bool { return strings.EqualFold(f, key) }) {
+		return false
+	}
+	pattern = strings.ToLower(pattern)
+	for fields := h.FieldsByKey(key); fields.Next(); {
+		if strings.Contains(strings.ToLower(addressText(fields.Value())), pattern) {
 			return true
 		}
 	}

@@ -1,16 +1,16 @@
 package imapd
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-message/textproto"
 
 	"github.com/mailflow/mailflow/sim/mailstore"
 )
@@ -23,6 +23,14 @@ type selection struct {
 	st        *imapserver.SessionTracker
 	readOnly  bool
 	searchRes imap.UIDSet // SEARCHRES "$"
+	out       io.Writer   // the connection, for the untagged FLAGS imapserver has no writer for
+
+	// Guarded by mb.mu.
+	recent     map[uint32]bool // the UIDs that are \Recent to this session
+	recentSent int             // the RECENT count the client last heard
+	rev1       bool            // the client speaks IMAP4rev1, where \Recent exists
+	flagsSent  map[imap.Flag]bool
+	lastMsgs   []mailstore.Message
 }
 
 // hit is a message picked by a command, with its sequence number as the
@@ -43,27 +51,47 @@ func (s *session) Select(name string, opts *imap.SelectOptions) (*imap.SelectDat
 	var (
 		msgs []mailstore.Message
 		info mailstore.FolderInfo
-		st   *imapserver.SessionTracker
+		sel  = &selection{mb: mb, readOnly: opts.ReadOnly, out: s.conn, recent: make(map[uint32]bool),
+			rev1: !s.ic.EnabledCaps().Has(imap.CapIMAP4rev2)}
+		numRecent uint32
 	)
 	err = mb.locked(func() error {
 		if msgs, err = mb.syncLocked(nil); err != nil {
 			return err
 		}
 		info, err = s.store().Info(s.user, mb.name) // after Messages: UIDNEXT is above them all
-		if err == nil {
-			st = mb.tracker.NewSession()
+		if err != nil {
+			return err
 		}
-		return err
+		sel.st = mb.tracker.NewSession()
+		// What arrived since the last session looked is \Recent to this
+		// one; EXAMINE sees it but leaves it for the next SELECT.
+		for _, m := range msgs {
+			if m.UID > mb.recentFloor {
+				numRecent++
+				if sel.claims() {
+					sel.recent[m.UID] = true
+				}
+			}
+		}
+		if sel.claims() && len(msgs) > 0 {
+			mb.recentFloor = max(mb.recentFloor, msgs[len(msgs)-1].UID)
+		}
+		sel.recentSent = int(numRecent)
+		sel.flagsSent = flagSet(mailboxFlags(msgs))
+		mb.sels = append(mb.sels, sel)
+		return nil
 	})
 	if err != nil {
 		s.srv.hub.release(mb)
 		return nil, storeErr(err)
 	}
-	s.setSel(&selection{mb: mb, st: st, readOnly: opts.ReadOnly})
+	s.setSel(sel)
 	s.folder = mb.name
 	data := &imap.SelectData{
 		Flags:       mailboxFlags(msgs),
 		NumMessages: uint32(len(msgs)),
+		NumRecent:   numRecent,
 		UIDNext:     imap.UID(info.UIDNext),
 		UIDValidity: info.UIDValidity,
 	}
@@ -77,6 +105,66 @@ func (s *session) Select(name string, opts *imap.SelectOptions) (*imap.SelectDat
 		}
 	}
 	return data, nil
+}
+
+func flagSet(flags []imap.Flag) map[imap.Flag]bool {
+	set := make(map[imap.Flag]bool, len(flags))
+	for _, f := range flags {
+		set[f] = true
+	}
+	return set
+}
+
+// flagsUpdate returns the FLAGS and PERMANENTFLAGS responses that tell the
+// client of keywords new to the folder, or "". Call with mb.mu held; send
+// it with untagged before any FETCH shows one (RFC 3501 §7.2.6).
+func (sel *selection) flagsUpdate(msgs []mailstore.Message) string {
+	flags := mailboxFlags(msgs)
+	fresh := false
+	for _, f := range flags {
+		if !sel.flagsSent[f] {
+			fresh = true
+			sel.flagsSent[f] = true
+		}
+	}
+	if !fresh {
+		return ""
+	}
+	list := make([]string, len(flags))
+	for i, f := range flags {
+		list[i] = string(f)
+	}
+	perm := ""
+	if !sel.readOnly {
+		perm = strings.Join(list, " ") + ` \*`
+	}
+	return "* FLAGS (" + strings.Join(list, " ") + ")\r\n* OK [PERMANENTFLAGS (" + perm + ")] Flags permitted\r\n"
+}
+
+// untagged writes responses imapserver has no writer for. It runs where
+// imapserver writes nothing else: before a command's own responses, or
+// from Poll.
+func (sel *selection) untagged(text string) error {
+	if text == "" {
+		return nil
+	}
+	_, err := io.WriteString(sel.out, text)
+	return err
+}
+
+// claims reports whether messages become \Recent to this session: it
+// selected read-write and speaks IMAP4rev1 (IMAP4rev2 has no \Recent).
+func (sel *selection) claims() bool { return !sel.readOnly && sel.rev1 }
+
+// recentNow counts the session's \Recent messages still in msgs.
+func (sel *selection) recentNow(msgs []mailstore.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if sel.recent[m.UID] {
+			n++
+		}
+	}
+	return n
 }
 
 // mailboxFlags lists the system flags and the keywords in use.
@@ -111,6 +199,7 @@ func (s *session) unselect() {
 	s.setSel(nil)
 	_ = sel.mb.locked(func() error {
 		sel.st.Close()
+		sel.mb.sels = slices.DeleteFunc(sel.mb.sels, func(o *selection) bool { return o == sel })
 		return nil
 	})
 	s.srv.hub.release(sel.mb)
@@ -125,11 +214,36 @@ func (s *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 	return s.sel.poll(w, allowExpunge)
 }
 
+// poll sends the client what changed: new keywords first, then
+// imapserver's queued updates, then the RECENT count when it grew.
 func (sel *selection) poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
-	if err := sel.mb.sync(); err != nil {
+	var (
+		recent int
+		flags  string
+	)
+	err := sel.mb.locked(func() error {
+		msgs, err := sel.mb.syncLocked(nil)
+		if err != nil {
+			return err
+		}
+		flags = sel.flagsUpdate(msgs)
+		recent = sel.recentNow(msgs)
+		return nil
+	})
+	if err != nil {
 		return storeErr(err)
 	}
-	return sel.st.Poll(w, allowExpunge)
+	if err := sel.untagged(flags); err != nil {
+		return err
+	}
+	if err := sel.st.Poll(w, allowExpunge); err != nil {
+		return err
+	}
+	if recent > sel.recentSent && sel.rev1 {
+		sel.recentSent = recent
+		return w.WriteNumRecent(uint32(recent))
+	}
+	return nil
 }
 
 // Idle sends updates as they happen until the client says DONE. The waiter
@@ -231,12 +345,14 @@ func staticRange(start, stop *uint32, maxNum uint32) {
 	}
 }
 
-// collect syncs and picks the messages named by numSet.
+// collect syncs and picks the messages named by numSet. The synced
+// messages stay in lastMsgs until the lock is released.
 func (sel *selection) collect(numSet imap.NumSet, source *imapserver.SessionTracker) ([]hit, error) {
 	msgs, err := sel.mb.syncLocked(source)
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	sel.lastMsgs = msgs
 	if !imap.IsSearchRes(numSet) {
 		numSet = sel.static(numSet, msgs)
 	}
@@ -261,11 +377,22 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, opts *ima
 		markSeen = markSeen || !bs.Peek
 	}
 	markSeen = markSeen && !sel.readOnly
-	var hits []hit
+	var (
+		hits   []hit
+		recent map[uint32]bool
+		flags  string
+	)
 	err := sel.mb.locked(func() error {
+		defer func() { recent = maps.Clone(sel.recent) }()
 		var err error
-		if hits, err = sel.collect(numSet, nil); err != nil || !markSeen {
+		if hits, err = sel.collect(numSet, nil); err != nil {
 			return err
+		}
+		if opts.Flags {
+			flags = sel.flagsUpdate(sel.lastMsgs)
+		}
+		if !markSeen {
+			return nil
 		}
 		var unseen []uint32
 		for _, h := range hits {
@@ -288,22 +415,30 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, opts *ima
 		return storeErr(err)
 	}
 	// Written without the lock: a slow client must not stall the others.
+	if err := sel.untagged(flags); err != nil {
+		return err
+	}
 	for _, h := range hits {
 		if len(opts.BodySection) > 0 || len(opts.BinarySection) > 0 {
 			s.read[fmt.Sprintf("%s/%d", sel.mb.name, h.msg.UID)] = true
 		}
-		if err := writeFetch(w.CreateMessage(h.seq), h.msg, opts); err != nil {
+		if err := writeFetch(w.CreateMessage(h.seq), h.msg, opts, recent[h.msg.UID]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeFetch(w *imapserver.FetchResponseWriter, m mailstore.Message, opts *imap.FetchOptions) error {
+// writeFetch writes one FETCH response; recent adds \Recent to FLAGS.
+func writeFetch(w *imapserver.FetchResponseWriter, m mailstore.Message, opts *imap.FetchOptions, recent bool) error {
 	raw := crlf(m.Raw)
 	w.WriteUID(imap.UID(m.UID))
 	if opts.Flags {
-		w.WriteFlags(imapFlags(m.Flags))
+		flags := imapFlags(m.Flags)
+		if recent {
+			flags = append(flags, imap.Flag(`\Recent`))
+		}
+		w.WriteFlags(flags)
 	}
 	if opts.InternalDate {
 		w.WriteInternalDate(m.InternalDate)
@@ -344,14 +479,6 @@ func writeLiteral(wc io.WriteCloser, buf []byte) error {
 	return cerr
 }
 
-func envelope(raw []byte) *imap.Envelope {
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		return nil // written as an empty envelope
-	}
-	return imapserver.ExtractEnvelope(h)
-}
-
 func readOnlyErr() error {
 	return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "Mailbox is read-only (EXAMINE)"}
 }
@@ -364,7 +491,11 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	op := map[imap.StoreFlagsOp]mailstore.FlagOp{
 		imap.StoreFlagsSet: mailstore.ReplaceFlags, imap.StoreFlagsAdd: mailstore.AddFlags, imap.StoreFlagsDel: mailstore.RemoveFlags,
 	}[flags.Op]
-	var hits []hit
+	var (
+		hits   []hit
+		recent map[uint32]bool
+		update string
+	)
 	err := sel.mb.locked(func() error {
 		var err error
 		if hits, err = sel.collect(numSet, nil); err != nil || len(hits) == 0 {
@@ -374,14 +505,21 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 			return err
 		}
 		// This client hears of its change in the reply, the others by update.
-		hits, err = sel.collect(numSet, sel.st)
-		return err
+		if hits, err = sel.collect(numSet, sel.st); err != nil {
+			return err
+		}
+		recent = maps.Clone(sel.recent)
+		update = sel.flagsUpdate(sel.lastMsgs)
+		return nil
 	})
+	if err == nil {
+		err = sel.untagged(update)
+	}
 	if err != nil || flags.Silent {
 		return storeErr(err)
 	}
 	for _, h := range hits {
-		if err := writeFetch(w.CreateMessage(h.seq), h.msg, &imap.FetchOptions{Flags: true}); err != nil {
+		if err := writeFetch(w.CreateMessage(h.seq), h.msg, &imap.FetchOptions{Flags: true}, recent[h.msg.UID]); err != nil {
 			return err
 		}
 	}
@@ -442,9 +580,6 @@ func (s *session) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string
 	sel := s.sel
 	if sel.readOnly {
 		return readOnlyErr()
-	}
-	if info, err := s.store().Info(s.user, dest); err == nil && info.Name == sel.mb.name {
-		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "Source and destination are the same mailbox"}
 	}
 	var src, dst []uint32
 	err := sel.mb.locked(func() error {

@@ -160,10 +160,24 @@ func inUseErr() error {
 
 func (s *session) Create(name string, _ *imap.CreateOptions) error {
 	name = strings.TrimRight(name, string(delim))
-	if name == "" {
-		return &imap.Error{Type: imap.StatusResponseTypeBad, Text: "Empty mailbox name"}
+	if err := checkName(name); err != nil {
+		return err
 	}
 	return storeErr(s.store().CreateFolder(s.user, name))
+}
+
+// checkName refuses names a folder cannot have: empty, an empty level, or
+// characters mail clients cannot show.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return &imap.Error{Type: imap.StatusResponseTypeBad, Text: "Empty mailbox name"}
+	case strings.Contains(name, string(delim)+string(delim)) || strings.HasPrefix(name, string(delim)):
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "Mailbox name has an empty level"}
+	case strings.ContainsAny(name, "*%\r\n\x00"):
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "Mailbox name has a character folders cannot have"}
+	}
+	return nil
 }
 
 func (s *session) Delete(name string) error {
@@ -178,6 +192,9 @@ func (s *session) Rename(oldName, newName string, _ *imap.RenameOptions) error {
 		return inUseErr()
 	}
 	newName = strings.TrimRight(newName, string(delim))
+	if err := checkName(newName); err != nil {
+		return err
+	}
 	return storeErr(s.store().RenameFolder(s.user, oldName, newName))
 }
 
@@ -197,41 +214,79 @@ func (s *session) AppendLimit() uint32 { return maxAppend }
 
 // specialUse marks the usual folders (RFC 6154) so mail clients file sent
 // mail and drafts where the others look for them.
-var specialUse = map[string]imap.MailboxAttr{
+var specialUse = map[string]imap.MailboxAttr{ // by lower-cased name
 	"sent": imap.MailboxAttrSent, "drafts": imap.MailboxAttrDrafts, "trash": imap.MailboxAttrTrash,
 	"junk": imap.MailboxAttrJunk, "archive": imap.MailboxAttrArchive,
 }
 
+// List serves LIST, LIST-EXTENDED (RFC 5258) and LSUB. Every name comes
+// with \HasChildren or \HasNoChildren (RFC 3348); a parent that is not a
+// folder itself shows as \Noselect, a subscribed name without a folder as
+// \NonExistent.
 func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, opts *imap.ListOptions) error {
 	if len(patterns) == 0 { // LIST "" "": the client asks for the delimiter
 		return w.WriteList(&imap.ListData{Attrs: []imap.MailboxAttr{imap.MailboxAttrNoSelect}, Delim: delim})
 	}
-	names, err := s.store().Folders(s.user)
+	folders, err := s.store().Folders(s.user)
 	if err != nil {
 		return storeErr(err)
 	}
-	for _, name := range names {
+	subs, err := s.store().Subscriptions(s.user)
+	if err != nil {
+		return storeErr(err)
+	}
+	t := newTree(folders, subs)
+	lsub := s.conn.command() == "LSUB"
+	for _, name := range t.names(opts.SelectSubscribed) {
 		if !matchAny(name, ref, patterns) {
 			continue
 		}
-		info, err := s.store().Info(s.user, name)
-		if err != nil {
-			continue // deleted meanwhile
-		}
-		use, special := specialUse[strings.ToLower(name)]
-		if (opts.SelectSubscribed && !info.Subscribed) || (opts.SelectSpecialUse && !special) {
+		data := imap.ListData{Mailbox: name, Delim: delim}
+		exists, subscribed := t.exists[name], t.subscribed[name]
+		subChild := t.hasDescendant(name, t.subscribed)
+		switch {
+		case lsub:
+			// RFC 3501 §6.3.9: an unsubscribed parent of a subscribed name
+			// the pattern does not reach shows as \Noselect.
+			if !subscribed && !(subChild && !t.descendantMatches(name, ref, patterns, t.subscribed)) {
+				continue
+			}
+			if !subscribed || !exists {
+				data.Attrs = append(data.Attrs, imap.MailboxAttrNoSelect)
+			}
+			if err := w.WriteList(&data); err != nil {
+				return err
+			}
+			continue
+		case opts.SelectSubscribed && !subscribed && !(opts.SelectRecursiveMatch && subChild):
+			continue
+		case opts.SelectSpecialUse && (!exists || specialUse[strings.ToLower(name)] == ""):
 			continue
 		}
-		data := imap.ListData{Mailbox: name, Delim: delim}
-		if info.Subscribed && (opts.SelectSubscribed || opts.ReturnSubscribed) {
+		if !exists {
+			if subscribed || opts.SelectSubscribed {
+				data.Attrs = append(data.Attrs, imap.MailboxAttrNonExistent)
+			} else {
+				data.Attrs = append(data.Attrs, imap.MailboxAttrNoSelect)
+			}
+		}
+		if t.hasDescendant(name, t.exists) {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrHasChildren)
+		} else if exists {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrHasNoChildren)
+		}
+		if subscribed && (opts.SelectSubscribed || opts.ReturnSubscribed) {
 			data.Attrs = append(data.Attrs, imap.MailboxAttrSubscribed)
 		}
-		if special {
+		if use := specialUse[strings.ToLower(name)]; use != "" && exists {
 			data.Attrs = append(data.Attrs, use)
 		}
-		if opts.ReturnStatus != nil {
+		if opts.SelectRecursiveMatch && subChild {
+			data.ChildInfo = &imap.ListDataChildInfo{Subscribed: true}
+		}
+		if opts.ReturnStatus != nil && exists {
 			if data.Status, err = s.Status(name, opts.ReturnStatus); err != nil {
-				continue
+				continue // deleted meanwhile
 			}
 		}
 		if err := w.WriteList(&data); err != nil {
@@ -270,7 +325,8 @@ func (s *session) Status(name string, opts *imap.StatusOptions) (*imap.StatusDat
 		}
 		size += int64(len(crlf(m.Raw)))
 	}
-	num, recent, limit := uint32(len(msgs)), uint32(0), uint32(maxAppend)
+	num, limit := uint32(len(msgs)), uint32(maxAppend)
+	recent := s.srv.hub.recentCount(s.user, info, msgs)
 	if opts.NumMessages {
 		data.NumMessages = &num
 	}

@@ -3,6 +3,7 @@ package mailstore
 import (
 	"errors"
 	"fmt"
+	"sort"
 )
 
 // ErrInbox is returned when an operation would delete or rename INBOX, which
@@ -23,7 +24,7 @@ func (s *Store) Snapshot(address, folderName string) (FolderInfo, []Message, err
 		out[i] = copyMessage(m)
 	}
 	info := FolderInfo{Name: f.name, UIDValidity: f.uidValidity, UIDNext: f.uidNext,
-		Count: len(f.msgs), Subscribed: f.subscribed}
+		Count: len(f.msgs), Subscribed: s.users[userKey(address)].subscribed[f.name]}
 	return info, out, nil
 }
 
@@ -73,19 +74,54 @@ func (s *Store) RenameFolder(address, oldName, newName string) error {
 	delete(u.folders, oldKey)
 	f.name = newKey
 	u.folders[newKey] = f
+	if u.subscribed[oldKey] { // the subscription follows the folder
+		delete(u.subscribed, oldKey)
+		u.subscribed[newKey] = true
+	}
 	return nil
 }
 
-// SetSubscribed marks a folder subscribed or not (IMAP SUBSCRIBE/UNSUBSCRIBE).
+// SetSubscribed subscribes to a folder, which must exist, or unsubscribes
+// from a name, which need not exist any more (IMAP SUBSCRIBE/UNSUBSCRIBE).
 func (s *Store) SetSubscribed(address, name string, subscribed bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.folderLocked(address, name)
+	u, err := s.userLocked(address)
 	if err != nil {
 		return err
 	}
-	f.subscribed = subscribed
+	key := folderKey(name)
+	if _, exists := u.folders[key]; subscribed && !exists {
+		return fmt.Errorf("%w: %s", ErrNoFolder, name)
+	}
+	if !subscribed && !u.subscribed[key] {
+		if _, exists := u.folders[key]; !exists {
+			return fmt.Errorf("%w: %s", ErrNoFolder, name)
+		}
+	}
+	if subscribed {
+		u.subscribed[key] = true
+	} else {
+		delete(u.subscribed, key)
+	}
 	return nil
+}
+
+// Subscriptions lists the subscribed names of a user, existing or not,
+// sorted.
+func (s *Store) Subscriptions(address string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.userLocked(address)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(u.subscribed))
+	for name := range u.subscribed {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 // Copy files copies of the messages with the given UIDs into folder to,

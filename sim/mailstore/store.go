@@ -65,7 +65,6 @@ type folder struct {
 	uidValidity uint32
 	uidNext     uint32
 	msgs        []*Message // ordered by UID
-	subscribed  bool
 	watchers    map[chan Change]struct{}
 }
 
@@ -73,6 +72,9 @@ type user struct {
 	address  string
 	password string
 	folders  map[string]*folder // key: canonical name (INBOX upper-cased)
+	// subscribed names (IMAP LSUB). A name outlives its folder: RFC 3501
+	// §6.3.6 keeps it subscribed after DELETE.
+	subscribed map[string]bool
 }
 
 // Store is the set of all mailboxes of one simulated network. It is safe for
@@ -108,9 +110,9 @@ func (s *Store) AddUser(address, password string) {
 		u.password = password
 		return
 	}
-	u := &user{address: address, password: password, folders: make(map[string]*folder)}
+	u := &user{address: address, password: password, folders: make(map[string]*folder), subscribed: make(map[string]bool)}
 	s.users[userKey(address)] = u
-	s.createLocked(u, Inbox)
+	s.createLocked(u, Inbox, true)
 }
 
 // HasUser reports whether address has a mailbox here.
@@ -153,15 +155,21 @@ func (s *Store) folderLocked(address, name string) (*folder, error) {
 	return f, nil
 }
 
-func (s *Store) createLocked(u *user, name string) *folder {
-	f := &folder{name: folderKey(name), uidValidity: s.uidValidity, uidNext: 1, subscribed: true,
+// createLocked adds a folder; subscribe also subscribes to it, as for the
+// folders the server makes itself (INBOX, a filter's target).
+func (s *Store) createLocked(u *user, name string, subscribe bool) *folder {
+	f := &folder{name: folderKey(name), uidValidity: s.uidValidity, uidNext: 1,
 		watchers: make(map[chan Change]struct{})}
 	s.uidValidity++
 	u.folders[f.name] = f
+	if subscribe {
+		u.subscribed[f.name] = true
+	}
 	return f
 }
 
-// CreateFolder adds a folder for a user.
+// CreateFolder adds a folder for a user. It does not subscribe to it: an
+// IMAP client that wants that says SUBSCRIBE.
 func (s *Store) CreateFolder(address, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -172,7 +180,7 @@ func (s *Store) CreateFolder(address, name string) error {
 	if _, ok := u.folders[folderKey(name)]; ok {
 		return fmt.Errorf("%w: %s", ErrFolderExists, name)
 	}
-	s.createLocked(u, name)
+	s.createLocked(u, name, false)
 	return nil
 }
 
@@ -208,7 +216,7 @@ func (s *Store) Deliver(address, folderName string, raw []byte, date time.Time, 
 	}
 	f, ok := u.folders[folderKey(folderName)]
 	if !ok {
-		f = s.createLocked(u, folderName)
+		f = s.createLocked(u, folderName, true)
 	}
 	m := &Message{UID: f.uidNext, InternalDate: date, Raw: append([]byte(nil), raw...),
 		Flags: append([]string(nil), flags...)}
@@ -236,7 +244,7 @@ func (s *Store) Info(address, folderName string) (FolderInfo, error) {
 		return FolderInfo{}, err
 	}
 	return FolderInfo{Name: f.name, UIDValidity: f.uidValidity, UIDNext: f.uidNext,
-		Count: len(f.msgs), Subscribed: f.subscribed}, nil
+		Count: len(f.msgs), Subscribed: s.users[userKey(address)].subscribed[f.name]}, nil
 }
 
 // Messages returns copies of the messages in a folder, ordered by UID.
