@@ -150,7 +150,6 @@ func TestBigLoginLiteralRefusedWithoutSwallowingTheNextCommand(t *testing.T) {
 	}
 }
 
-
 func TestTricklingCannotExtendACommand(t *testing.T) {
 	ts := start(t, false, func(c *Config) { c.ReadTimeout = 300 * time.Millisecond })
 	c := dialRaw(t, ts.addr)

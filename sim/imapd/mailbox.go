@@ -32,7 +32,9 @@ func newHub(store *mailstore.Store, wg *sync.WaitGroup, log *slog.Logger) *hub {
 	return &hub{store: store, wg: wg, log: log, boxes: make(map[string]*mailbox), floors: make(map[string]uint32)}
 }
 
-func floorKey(key string, uidValidity uint32) string { return fmt.Sprintf("%s\x00%d", key, uidValidity) }
+func floorKey(key string, uidValidity uint32) string {
+	return fmt.Sprintf("%s\x00%d", key, uidValidity)
+}
 
 func boxKey(user, folder string) string { return strings.ToLower(user) + "\x00" + folder }
 

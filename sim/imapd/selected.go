@@ -403,12 +403,15 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, opts *ima
 		if len(unseen) == 0 {
 			return nil
 		}
-		// The next sync queues FETCH FLAGS to every session, this one
-		// included, so the client learns of \Seen (RFC 3501 §6.4.5).
+		// The other sessions hear of \Seen by update; this one in the
+		// FETCH responses, which carry FLAGS for it (RFC 3501 §6.4.5).
 		if _, err := s.store().SetFlags(s.user, sel.mb.name, unseen, mailstore.AddFlags, []string{string(imap.FlagSeen)}); err != nil {
 			return err
 		}
-		hits, err = sel.collect(numSet, nil)
+		withFlags := *opts
+		withFlags.Flags = true
+		opts = &withFlags
+		hits, err = sel.collect(numSet, sel.st)
 		return err
 	})
 	if err != nil {
