@@ -6,11 +6,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mailflow/mailflow/sim/mailstore"
+	"github.com/mailflow/mailflow/sim/slots"
 )
 
 // command is one POP3 command: the states it is valid in and its handler,
@@ -41,7 +42,9 @@ var commands = map[string]command{
 func (s *session) capa(string) error {
 	caps := []string{"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"}
 	if s.state == authorization {
-		caps = append(caps, "USER", "SASL PLAIN")
+		if s.plainAllowed() {
+			caps = append(caps, "USER", "SASL PLAIN")
+		}
 		if s.srv.cfg.TLSConfig != nil && !s.tls {
 			caps = append(caps, "STLS")
 		}
@@ -70,19 +73,40 @@ func (s *session) stls(string) error {
 		_, _ = s.r.Discard(n)
 	}
 	tc := tls.Server(s.conn, s.srv.cfg.TLSConfig)
-	_ = tc.SetDeadline(time.Now().Add(s.srv.cfg.ReadTimeout))
-	if err := tc.Handshake(); err != nil {
+	s.slot.Set(slots.Handshake)
+	s.setHandshaking(true)
+	err := handshake(tc, s.srv.cfg.ReadTimeout)
+	s.setHandshaking(false)
+	if err != nil {
 		s.log.Info("STLS handshake failed", "err", err)
 		return fmt.Errorf("%w: TLS handshake: %w", errClose, err)
 	}
-	s.conn, s.tls = tc, true
+	s.setConn(tc)
+	s.tls = true
 	s.r.Reset(tc)
 	s.w.Reset(tc)
 	s.userArg = "" // RFC 2595 §4: forget what was said in the clear
 	return nil
 }
 
+// plainAllowed reports whether a password may be sent now: over TLS, from
+// the server's own address (as Dovecot's disable_plaintext_auth counts
+// it), or when the host allows plaintext.
+func (s *session) plainAllowed() bool {
+	if s.tls || s.srv.cfg.AllowPlaintextAuth {
+		return true
+	}
+	la, lok := s.conn.LocalAddr().(*net.TCPAddr)
+	ra, rok := s.conn.RemoteAddr().(*net.TCPAddr)
+	return lok && rok && la.IP.Equal(ra.IP)
+}
+
+const plaintextRefused = "[AUTH] Plaintext authentication is disabled: use STLS or port 995 first"
+
 func (s *session) userCmd(arg string) error {
+	if !s.plainAllowed() {
+		return s.fail(plaintextRefused)
+	}
 	arg = strings.TrimSpace(arg)
 	if arg == "" {
 		return s.fail("USER needs a mailbox name")
@@ -111,6 +135,9 @@ func (s *session) auth(arg string) error {
 	}
 	if !strings.EqualFold(fields[0], "PLAIN") || len(fields) > 2 {
 		return s.fail("unsupported SASL mechanism; try AUTH PLAIN")
+	}
+	if !s.plainAllowed() {
+		return s.fail(plaintextRefused)
 	}
 	var resp string
 	if len(fields) == 2 {

@@ -28,12 +28,12 @@ func FuzzSession(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		srv := New(Config{Host: "fuzz.test", Store: store, ReadTimeout: time.Second})
+		srv := New(Config{Host: "fuzz.test", Store: store, ReadTimeout: time.Second, AllowPlaintextAuth: true})
 		client, server := net.Pipe()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			newSession(srv, server, "fuzz", "pop3", 110, false).serve()
+			newSession(srv, server, server, "fuzz", "pop3", 110, false).serve()
 		}()
 		drained := make(chan struct{})
 		go func() {

@@ -1,7 +1,11 @@
 package pop3d
 
 import (
+	"crypto/tls"
 	"encoding/base64"
+	"errors"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -108,16 +112,127 @@ func TestMaildropLocked(t *testing.T) {
 	b.ok("QUIT")
 }
 
-func TestMaxConns(t *testing.T) {
+func TestMaxConnsShedsTheIdleForANewClient(t *testing.T) {
 	ts := start(t, false, func(c *Config) { c.MaxConns = 1 })
 	a := dial(t, ts.addr)
 	a.greeting()
 	b := dial(t, ts.addr)
-	if l := b.line(); !strings.HasPrefix(l, "-ERR [SYS/TEMP]") {
-		t.Fatalf("second connection got %q", l)
+	b.greeting()
+	if l := a.line(); !strings.HasPrefix(l, "-ERR [SYS/TEMP]") {
+		t.Fatalf("idle connection got %q", l)
 	}
-	b.eof()
-	a.ok("QUIT")
+	a.eof()
+	b.ok("QUIT")
+}
+
+func TestSilentTLSConnectionsCannotLockOut(t *testing.T) {
+	serverTLS, clientTLS := testTLS(t, host)
+	ts := start(t, true, func(c *Config) { c.TLSConfig = serverTLS })
+	for range DefaultMaxConns {
+		conn, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+	}
+	began := time.Now()
+	conn, err := tls.Dial("tcp", ts.addr, clientTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, conn)
+	c.greeting()
+	c.login()
+	c.ok("QUIT")
+	if d := time.Since(began); d > 5*time.Second {
+		t.Fatalf("login took %v with %d silent connections", d, DefaultMaxConns)
+	}
+}
+
+func TestSilentTLSHandshakeTimesOut(t *testing.T) {
+	serverTLS, _ := testTLS(t, host)
+	ts := start(t, true, func(c *Config) { c.TLSConfig = serverTLS; c.ReadTimeout = 200 * time.Millisecond })
+	conn, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("silent TLS client: %v, want the server to hang up", err)
+	}
+}
+
+func TestTricklingCannotExtendALine(t *testing.T) {
+	ts := start(t, false, func(c *Config) { c.ReadTimeout = 300 * time.Millisecond })
+	c := dial(t, ts.addr)
+	c.greeting()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		_, _ = io.Copy(io.Discard, c.r)
+	}()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-closed:
+			return
+		case <-tick.C:
+			_, _ = c.conn.Write([]byte("N"))
+		}
+		if i > 50 {
+			t.Fatal("a trickling client kept its line open for 5 s")
+		}
+	}
+}
+
+func dialFrom(t *testing.T, addr string) *client {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newClient(t, conn)
+}
+
+func TestPlaintextLoginRefusedBeforeSTLS(t *testing.T) {
+	serverTLS, clientTLS := testTLS(t, host)
+	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS })
+	c := dialFrom(t, ts.addr)
+	c.greeting()
+	c.send("CAPA")
+	caps := c.multi()
+	if contains(caps, "USER") || contains(caps, "SASL PLAIN") || !contains(caps, "STLS") {
+		t.Fatalf("CAPA in the clear: %q", caps)
+	}
+	c.fail("USER "+alice, "[AUTH] Plaintext authentication is disabled")
+	c.fail("PASS "+pw, "USER first")
+	c.fail("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00"+alice+"\x00"+pw)), "[AUTH] Plaintext")
+	c.ok("STLS")
+	tc := tls.Client(c.conn, clientTLS)
+	s := newClient(t, tc)
+	s.send("CAPA")
+	if caps := s.multi(); !contains(caps, "USER") {
+		t.Fatalf("CAPA over TLS: %q", caps)
+	}
+	s.login()
+	s.ok("QUIT")
+}
+
+func TestAllowPlaintextAuth(t *testing.T) {
+	serverTLS, _ := testTLS(t, host)
+	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS; c.AllowPlaintextAuth = true })
+	c := dialFrom(t, ts.addr)
+	c.greeting()
+	c.login()
+	c.ok("QUIT")
+	c.eof()
+	events := ts.stop(t)
+	if len(events) != 1 || !strings.Contains(events[0].Detail, "without TLS") {
+		t.Fatalf("events %+v", events)
+	}
 }
 
 func TestPipelining(t *testing.T) {

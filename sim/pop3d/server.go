@@ -16,6 +16,7 @@ import (
 
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/mailstore"
+	"github.com/mailflow/mailflow/sim/slots"
 )
 
 // Defaults for the zero values of Config.
@@ -31,10 +32,19 @@ type Config struct {
 	TLSConfig *tls.Config       // STLS is offered and port 995 works only when set
 	Publish   func(event.Event) // nil: no events
 	Logger    *slog.Logger      // nil: discard
-	// ReadTimeout bounds the wait for each command line (and each write).
+	// ReadTimeout bounds the wait for each command line, counted from when
+	// the wait starts, so trickling a line octet by octet gains nothing
+	// (and each write; a TLS handshake gets at most 10 s).
 	ReadTimeout time.Duration
-	// MaxConns caps concurrent connections over all listeners.
+	// MaxConns caps concurrent connections over all listeners. When all
+	// are taken, a new client sheds the connection doing the least (a TLS
+	// handshake, then one not logged in, then a slow command, then an idle
+	// session); it is refused only when every connection is busy.
 	MaxConns int
+	// AllowPlaintextAuth lets USER/PASS and AUTH through before TLS. By
+	// default, as Dovecot's disable_plaintext_auth, a client must use STLS
+	// or port 995 first, unless it connects from the server's own address.
+	AllowPlaintextAuth bool
 }
 
 // Server is a POP3 server over a mailstore. One Server may serve several
@@ -48,6 +58,7 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]struct{}
 	locked    map[string]bool // maildrops in TRANSACTION state (RFC 1939 §8)
+	slots     *slots.Pool
 	nextID    int
 	wg        sync.WaitGroup // Serve loops and connection goroutines
 }
@@ -70,6 +81,7 @@ func New(cfg Config) *Server {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]struct{}),
 		locked:    make(map[string]bool),
+		slots:     slots.New(cfg.MaxConns),
 	}
 }
 
@@ -119,34 +131,37 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 		if !ok {
 			continue
 		}
+		var conn net.Conn = c
+		if implicitTLS {
+			conn = tls.Server(c, s.cfg.TLSConfig)
+		}
+		sess := newSession(s, c, conn, id, service, port, implicitTLS)
+		if sess.slot, ok = s.slots.Admit(sess.shed); !ok {
+			// Every connection is busy: refuse, before any TLS (a pop3s
+			// client sees a handshake error, as clear as it gets).
+			_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = io.WriteString(c, "-ERR [SYS/TEMP] too many connections, try later\r\n")
+			s.log.Warn("connection refused: every slot busy", "max", s.cfg.MaxConns)
+			s.untrack(c)
+			s.wg.Done()
+			continue
+		}
 		go func() {
 			defer s.wg.Done()
 			defer s.untrack(c)
-			var conn net.Conn = c
-			if implicitTLS {
-				conn = tls.Server(c, s.cfg.TLSConfig)
-			}
-			newSession(s, conn, id, service, port, implicitTLS).serve()
+			defer sess.slot.Release()
+			sess.serve()
 		}()
 	}
 }
 
-// track registers a new connection, or refuses it when the server is
-// closing or full. It returns the connection id.
+// track registers a new connection unless the server is closing. It
+// returns the connection id.
 func (s *Server) track(c net.Conn) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		c.Close()
-		return "", false
-	}
-	if len(s.conns) >= s.cfg.MaxConns {
-		// Written before any TLS: a pop3s client sees a handshake error,
-		// which is as clear as it gets without a session.
-		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = io.WriteString(c, "-ERR [SYS/TEMP] too many connections, try later\r\n")
-		c.Close()
-		s.log.Warn("connection refused: too many connections", "max", s.cfg.MaxConns)
 		return "", false
 	}
 	s.conns[c] = struct{}{}

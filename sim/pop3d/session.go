@@ -6,13 +6,16 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/mailstore"
+	"github.com/mailflow/mailflow/sim/slots"
 )
 
 // A POP3 session goes through three states (RFC 1939 §3):
@@ -63,7 +66,9 @@ type dropMsg struct {
 type session struct {
 	srv     *Server
 	log     *slog.Logger
-	conn    net.Conn // becomes a *tls.Conn after STLS
+	raw     net.Conn // the TCP connection
+	slot    *slots.Slot
+	conn    net.Conn // raw, or a *tls.Conn (995, or after STLS)
 	r       *bufio.Reader
 	w       *bufio.Writer
 	id      string
@@ -85,27 +90,78 @@ type session struct {
 	removed     int
 
 	transcript []string
+
+	mu          sync.Mutex // for shed, which runs on another goroutine
+	shedConn    net.Conn   // what a goodbye may be written to; nil mid-handshake
+	handshaking bool
 }
 
-func newSession(srv *Server, conn net.Conn, id, service string, port int, implicitTLS bool) *session {
+func newSession(srv *Server, raw, conn net.Conn, id, service string, port int, implicitTLS bool) *session {
 	return &session{
-		srv:       srv,
-		log:       srv.log.With("conn", id),
-		conn:      conn,
-		r:         bufio.NewReaderSize(conn, maxLine),
-		w:         bufio.NewWriter(conn),
-		id:        id,
-		service:   service,
-		port:      port,
-		tls:       implicitTLS,
-		state:     authorization,
-		retrieved: make(map[int]bool),
+		srv:         srv,
+		log:         srv.log.With("conn", id),
+		raw:         raw,
+		conn:        conn,
+		shedConn:    conn,
+		handshaking: implicitTLS,
+		r:           bufio.NewReaderSize(conn, maxLine),
+		w:           bufio.NewWriter(conn),
+		id:          id,
+		service:     service,
+		port:        port,
+		tls:         implicitTLS,
+		state:       authorization,
+		retrieved:   make(map[int]bool),
 	}
+}
+
+// handshakeTimeout bounds a TLS handshake (995, STLS), or ReadTimeout
+// when shorter: a silent client cannot keep its slot.
+const handshakeTimeout = 10 * time.Second
+
+func handshake(tc *tls.Conn, readTimeout time.Duration) error {
+	_ = tc.SetDeadline(time.Now().Add(min(handshakeTimeout, readTimeout)))
+	err := tc.Handshake()
+	_ = tc.SetDeadline(time.Time{})
+	return err
+}
+
+func (s *session) setHandshaking(on bool) {
+	s.mu.Lock()
+	s.handshaking = on
+	s.mu.Unlock()
+}
+
+func (s *session) setConn(c net.Conn) {
+	s.mu.Lock()
+	s.conn, s.shedConn = c, c
+	s.mu.Unlock()
+}
+
+// shed closes the connection to make room for a new client.
+func (s *session) shed() {
+	s.mu.Lock()
+	w, hs := s.shedConn, s.handshaking
+	s.mu.Unlock()
+	_ = s.raw.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+	if !hs {
+		_, _ = io.WriteString(w, "-ERR [SYS/TEMP] server busy: idle connection closed for a new client\r\n")
+	}
+	s.log.Info("connection shed for a new client")
+	s.raw.Close()
 }
 
 func (s *session) serve() {
 	defer s.finish()
 	s.log.Debug("connection opened", "peer", s.conn.RemoteAddr().String())
+	if tc, ok := s.conn.(*tls.Conn); ok {
+		err := handshake(tc, s.srv.cfg.ReadTimeout)
+		s.setHandshaking(false)
+		if err != nil {
+			s.log.Debug("TLS handshake failed", "err", err)
+			return
+		}
+	}
 	s.setWriteDeadline()
 	if s.ok(fmt.Sprintf("%s POP3 server ready", s.srv.cfg.Host)) != nil || s.flush() != nil {
 		return
@@ -152,10 +208,22 @@ func (s *session) dispatch(line string) error {
 	return cmd.run(s, arg)
 }
 
+// readLine reads a command line. Its deadline is set once, so a client
+// trickling octets cannot stretch it.
 func (s *session) readLine() (string, error) {
 	if err := s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.ReadTimeout)); err != nil {
 		return "", fmt.Errorf("set deadline: %w", err)
 	}
+	phase := slots.Waiting
+	if s.state == transaction {
+		phase = slots.Idle
+	}
+	s.slot.Set(phase)
+	if _, err := s.r.Peek(1); err != nil {
+		return "", err
+	}
+	s.slot.Set(slots.Reading)
+	defer s.slot.Set(slots.Busy)
 	line, err := s.r.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		return "", s.discardLine()
