@@ -266,10 +266,10 @@ func (n *Network) startHost(h *topology.Host) error {
 	if !h.Mailboxes {
 		return nil
 	}
-	return n.startRetrieval(h, tlsConf, publish)
+	return n.startRetrieval(h, tlsConf, set.AllowPlaintextAuth, publish)
 }
 
-func (n *Network) startRetrieval(h *topology.Host, tlsConf *tls.Config, publishAll func(event.Event)) error {
+func (n *Network) startRetrieval(h *topology.Host, tlsConf *tls.Config, plaintext bool, publishAll func(event.Event)) error {
 	// The servers report the real (ephemeral) ports; events speak of the
 	// service's well-known port and of the peer's address, so that traces
 	// do not change from run to run.
@@ -283,9 +283,10 @@ func (n *Network) startRetrieval(h *topology.Host, tlsConf *tls.Config, publishA
 		publishAll(e)
 	}
 	pop := pop3d.New(pop3d.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,
-		Logger: n.log.With("host", h.Name, "part", "pop3d"), ReadTimeout: n.timeout})
+		Logger: n.log.With("host", h.Name, "part", "pop3d"), ReadTimeout: n.timeout, AllowPlaintextAuth: plaintext})
 	imap := imapd.New(imapd.Config{Host: h.Name, Store: n.Store, TLSConfig: tlsConf, Publish: publish,
-		Logger: n.log.With("host", h.Name, "part", "imapd"), ReadTimeout: n.timeout, Now: n.Clock.Now})
+		Logger: n.log.With("host", h.Name, "part", "imapd"), ReadTimeout: n.timeout, Now: n.Clock.Now,
+		AllowPlaintextAuth: plaintext})
 	var wg sync.WaitGroup
 	n.closers = append(n.closers, func() error {
 		pop.Close()

@@ -16,12 +16,15 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mailflow/mailflow/sim/slots"
 )
 
 // Limits. DNS over TCP carries short exchanges; a slow or idle client is
-// cut off rather than holding a slot.
+// cut off rather than holding a slot, and shed at once when a new client
+// needs the slot.
 const (
-	tcpReadTimeout  = 5 * time.Second
+	tcpReadTimeout  = 2 * time.Second // for a whole query, however it is trickled
 	tcpWriteTimeout = 5 * time.Second
 	tcpIdleTimeout  = 10 * time.Second
 	maxTCPConns     = 64
@@ -92,7 +95,7 @@ func Start(cfg Config) (*Server, error) {
 		NotifyStartedFunc: func() { close(udpStarted) },
 	}
 	s.tcp = &dns.Server{
-		Listener:          &limitListener{Listener: ln, slots: make(chan struct{}, maxTCPConns), log: h.log},
+		Listener:          &limitListener{Listener: ln, slots: slots.New(maxTCPConns), log: h.log},
 		Handler:           h,
 		ReadTimeout:       tcpReadTimeout,
 		WriteTimeout:      tcpWriteTimeout,
@@ -195,11 +198,13 @@ func listen(addr string) (net.PacketConn, net.Listener, error) {
 	return nil, nil, lastErr
 }
 
-// limitListener caps concurrent TCP connections. One over the cap is
-// closed at once, so its client fails fast instead of queueing unseen.
+// limitListener caps concurrent TCP connections. When all slots are
+// taken, a new client sheds the connection doing the least: one that has
+// sent nothing, then one that sent half a query, then one idling after its
+// answer. A half-sent query cannot hold a slot against normal queries.
 type limitListener struct {
 	net.Listener
-	slots chan struct{}
+	slots *slots.Pool
 	log   *slog.Logger
 }
 
@@ -209,24 +214,44 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		select {
-		case l.slots <- struct{}{}:
-			return &slotConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
-		default:
-			l.log.Warn("dns tcp connection refused: too many connections", "client", c.RemoteAddr().String(), "max", cap(l.slots))
+		sc := &slotConn{Conn: c}
+		slot, ok := l.slots.Admit(func() {
+			l.log.Info("dns tcp connection shed for a new client", "client", c.RemoteAddr().String())
 			c.Close()
+		})
+		if !ok { // every connection is being answered right now
+			l.log.Warn("dns tcp connection refused: too many connections", "client", c.RemoteAddr().String())
+			c.Close()
+			continue
 		}
+		sc.slot = slot
+		return sc, nil
 	}
 }
 
-// slotConn gives its slot back when closed, however often Close is called.
+// slotConn keeps its slot's phase and gives the slot back when closed,
+// however often Close is called.
 type slotConn struct {
 	net.Conn
-	release func()
+	slot *slots.Slot
+}
+
+func (c *slotConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.slot.Set(slots.Reading)
+	}
+	return n, err
+}
+
+func (c *slotConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.slot.Set(slots.Idle) // answered: what comes next is a new query
+	return n, err
 }
 
 func (c *slotConn) Close() error {
 	err := c.Conn.Close()
-	c.release()
+	c.slot.Release()
 	return err
 }

@@ -1,6 +1,8 @@
 package dnsd
 
 import (
+	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"os/exec"
@@ -350,51 +352,81 @@ func TestMalformedPackets(t *testing.T) {
 	}
 }
 
-func TestTCPConnectionCap(t *testing.T) {
+// Half-sent queries fill every slot; normal TCP queries still get
+// answers at once, each shedding one of the half-sent connections.
+func TestHalfSentTCPQueriesCannotLockOut(t *testing.T) {
 	s := start(t, Config{})
-	var held []*dns.Conn
+	var held []net.Conn
 	defer func() {
 		for _, c := range held {
 			c.Close()
 		}
 	}()
-	client := &dns.Client{Net: "tcp", Timeout: 2 * time.Second}
 	for range maxTCPConns {
-		c, err := client.Dial(s.Addr().String())
+		c, err := net.Dial("tcp", s.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		held = append(held, c)
+		if _, err := c.Write([]byte{0, 100, 0xab, 0xcd}); err != nil { // 100 octets announced, 2 sent
+			t.Fatal(err)
+		}
 	}
-	// Each held connection is accepted: a query on the last one is served.
-	if _, _, err := client.ExchangeWithConn(new(dns.Msg).SetQuestion("school.test.", dns.TypeMX), held[len(held)-1]); err != nil {
-		t.Fatalf("query on connection %d: %v", len(held), err)
+	began := time.Now()
+	for i := range 5 {
+		if _, _, err := ask(t, s, "tcp", "school.test.", dns.TypeMX, false); err != nil {
+			t.Fatalf("normal query %d with %d half-sent connections: %v", i, maxTCPConns, err)
+		}
 	}
-	over, err := client.Dial(s.Addr().String())
+	if d := time.Since(began); d > time.Second {
+		t.Fatalf("five queries took %v", d)
+	}
+	// Some half-sent connection was shed: its client reads EOF.
+	shed := 0
+	for _, c := range held {
+		_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+			shed++
+		}
+	}
+	if shed == 0 {
+		t.Fatal("no half-sent connection was shed")
+	}
+}
+
+// A client that was answered and keeps its connection open is shed only
+// after the ones that sent nothing.
+func TestTCPSheddingPrefersSilentConnections(t *testing.T) {
+	s := start(t, Config{})
+	client := &dns.Client{Net: "tcp", Timeout: 2 * time.Second}
+	kept, err := client.Dial(s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer over.Close()
-	if _, _, err := client.ExchangeWithConn(new(dns.Msg).SetQuestion("school.test.", dns.TypeMX), over); err == nil {
-		t.Fatal("connection over the cap was served")
+	defer kept.Close()
+	if _, _, err := client.ExchangeWithConn(new(dns.Msg).SetQuestion("school.test.", dns.TypeMX), kept); err != nil {
+		t.Fatal(err)
 	}
-
-	// Closing the held connections frees their slots. The server notices a
-	// client's close only on its next read, so retry for a bounded time.
-	for _, c := range held {
-		c.Close()
-	}
-	held = nil
-	deadline := time.Now().Add(5 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if _, _, err := ask(t, s, "tcp", "school.test.", dns.TypeMX, false); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("slots never freed: %v", err)
+	var silent []net.Conn
+	defer func() {
+		for _, c := range silent {
+			c.Close()
 		}
-		<-tick.C
+	}()
+	for range maxTCPConns - 1 {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		silent = append(silent, c)
+	}
+	for range 3 {
+		if _, _, err := ask(t, s, "tcp", "school.test.", dns.TypeMX, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := client.ExchangeWithConn(new(dns.Msg).SetQuestion("school.test.", dns.TypeMX), kept); err != nil {
+		t.Fatalf("the answered connection was shed before silent ones: %v", err)
 	}
 }
 

@@ -136,19 +136,12 @@ func (f *front) tlsState() (tls.ConnectionState, bool) {
 	return f.tlsConn.ConnectionState(), true
 }
 
-// secure reports whether a password may cross: over TLS, or from the
-// machine itself (the peer's address is the server's own), as Dovecot's
-// disable_plaintext_auth counts it.
-func (f *front) secure() bool {
-	if _, ok := f.tlsState(); ok {
-		return true
-	}
-	la, lok := f.raw.LocalAddr().(*net.TCPAddr)
-	ra, rok := f.raw.RemoteAddr().(*net.TCPAddr)
-	return lok && rok && la.IP.Equal(ra.IP)
+// plainAllowed reports whether a password may cross now: over TLS, or
+// where the host allows plaintext.
+func (f *front) plainAllowed() bool {
+	_, isTLS := f.tlsState()
+	return isTLS || f.srv.cfg.AllowPlaintextAuth
 }
-
-func (f *front) plainAllowed() bool { return f.srv.cfg.AllowPlaintextAuth || f.secure() }
 
 // Read hands imapserver the next piece of the client's current command.
 // An error sticks: imapserver may read again after one.
@@ -639,9 +632,7 @@ func (f *front) loginCaps() []string {
 	if !isTLS && f.srv.cfg.TLSConfig != nil {
 		caps = append(caps, "STARTTLS")
 	}
-	la, lok := f.raw.LocalAddr().(*net.TCPAddr)
-	ra, rok := f.raw.RemoteAddr().(*net.TCPAddr)
-	if isTLS || f.srv.cfg.AllowPlaintextAuth || (lok && rok && la.IP.Equal(ra.IP)) {
+	if isTLS || f.srv.cfg.AllowPlaintextAuth {
 		return append(caps, "AUTH=PLAIN")
 	}
 	return append(caps, "LOGINDISABLED")

@@ -13,20 +13,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// dialFrom connects from another loopback address than the server's, as a
-// client on another machine would.
-func dialFrom(t *testing.T, addr string) *rawClient {
-	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: wait}
-	conn, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	_ = conn.SetDeadline(time.Now().Add(wait))
-	return newRaw(t, conn)
-}
-
 func (c *rawClient) send(s string) {
 	c.t.Helper()
 	if _, err := io.WriteString(c.conn, s); err != nil {
@@ -227,8 +213,8 @@ func TestSilentTLSHandshakeTimesOut(t *testing.T) {
 
 func TestPlaintextLoginRefusedBeforeSTARTTLS(t *testing.T) {
 	serverTLS, clientTLS := testTLS(t, host)
-	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS })
-	c := dialFrom(t, ts.addr)
+	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS; c.AllowPlaintextAuth = false })
+	c := dialRaw(t, ts.addr)
 	g := c.line()
 	if !strings.Contains(g, "LOGINDISABLED") || !strings.Contains(g, "STARTTLS") || strings.Contains(g, "AUTH=") {
 		t.Fatalf("greeting %q", g)
@@ -254,8 +240,8 @@ func TestPlaintextLoginRefusedBeforeSTARTTLS(t *testing.T) {
 
 func TestCapabilityAfterSTARTTLS(t *testing.T) {
 	serverTLS, clientTLS := testTLS(t, host)
-	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS })
-	c := dialFrom(t, ts.addr)
+	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS; c.AllowPlaintextAuth = false })
+	c := dialRaw(t, ts.addr)
 	c.line()
 	c.cmd("s", "STARTTLS")
 	tr := newRaw(t, tls.Client(c.conn, clientTLS))
@@ -269,7 +255,7 @@ func TestCapabilityAfterSTARTTLS(t *testing.T) {
 func TestAllowPlaintextAuth(t *testing.T) {
 	serverTLS, _ := testTLS(t, host)
 	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS; c.AllowPlaintextAuth = true })
-	c := dialFrom(t, ts.addr)
+	c := dialRaw(t, ts.addr)
 	if g := c.line(); strings.Contains(g, "LOGINDISABLED") || !strings.Contains(g, "AUTH=PLAIN") {
 		t.Fatalf("greeting %q", g)
 	}

@@ -91,7 +91,7 @@ func TestOneStoreTwoViews(t *testing.T) {
 
 func startPOP3(t *testing.T, store *mailstore.Store) string {
 	t.Helper()
-	srv := pop3d.New(pop3d.Config{Host: host, Store: store})
+	srv := pop3d.New(pop3d.Config{Host: host, Store: store, AllowPlaintextAuth: true})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

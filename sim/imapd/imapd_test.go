@@ -54,11 +54,12 @@ func start(t *testing.T, implicitTLS bool, mod func(*Config)) *testServer {
 func startOn(t *testing.T, store *mailstore.Store, implicitTLS bool, mod func(*Config)) *testServer {
 	t.Helper()
 	ts := &testServer{store: store}
-	cfg := Config{Host: host, Store: store, Publish: func(e event.Event) {
-		ts.mu.Lock()
-		ts.events = append(ts.events, e)
-		ts.mu.Unlock()
-	}}
+	cfg := Config{Host: host, Store: store, AllowPlaintextAuth: true, // most tests log in without TLS
+		Publish: func(e event.Event) {
+			ts.mu.Lock()
+			ts.events = append(ts.events, e)
+			ts.mu.Unlock()
+		}}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -49,10 +49,10 @@ type Config struct {
 	// handshake, then one not logged in, then a slow command, then an idle
 	// session); it is refused only when every connection is busy.
 	MaxConns int
-	// AllowPlaintextAuth lets LOGIN and AUTHENTICATE through before TLS.
-	// By default, as Dovecot's disable_plaintext_auth, a client must use
-	// STARTTLS or port 993 first (LOGINDISABLED is advertised), unless it
-	// connects from the server's own address.
+	// AllowPlaintextAuth lets LOGIN and AUTHENTICATE through before TLS
+	// (the scenario's allow_plaintext_auth). By default, as Dovecot's
+	// disable_plaintext_auth and the submission port, a client must use
+	// STARTTLS or port 993 first; LOGINDISABLED is advertised.
 	AllowPlaintextAuth bool
 	// Now is the clock stamping APPENDed messages that carry no date; nil
 	// means time.Now.

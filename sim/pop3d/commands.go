@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 
@@ -89,17 +88,9 @@ func (s *session) stls(string) error {
 	return nil
 }
 
-// plainAllowed reports whether a password may be sent now: over TLS, from
-// the server's own address (as Dovecot's disable_plaintext_auth counts
-// it), or when the host allows plaintext.
-func (s *session) plainAllowed() bool {
-	if s.tls || s.srv.cfg.AllowPlaintextAuth {
-		return true
-	}
-	la, lok := s.conn.LocalAddr().(*net.TCPAddr)
-	ra, rok := s.conn.RemoteAddr().(*net.TCPAddr)
-	return lok && rok && la.IP.Equal(ra.IP)
-}
+// plainAllowed reports whether a password may be sent now: over TLS, or
+// where the host allows plaintext.
+func (s *session) plainAllowed() bool { return s.tls || s.srv.cfg.AllowPlaintextAuth }
 
 const plaintextRefused = "[AUTH] Plaintext authentication is disabled: use STLS or port 995 first"
 

@@ -187,20 +187,10 @@ func TestTricklingCannotExtendALine(t *testing.T) {
 	}
 }
 
-func dialFrom(t *testing.T, addr string) *client {
-	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
-	conn, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newClient(t, conn)
-}
-
 func TestPlaintextLoginRefusedBeforeSTLS(t *testing.T) {
 	serverTLS, clientTLS := testTLS(t, host)
-	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS })
-	c := dialFrom(t, ts.addr)
+	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS; c.AllowPlaintextAuth = false })
+	c := dial(t, ts.addr)
 	c.greeting()
 	c.send("CAPA")
 	caps := c.multi()
@@ -224,7 +214,7 @@ func TestPlaintextLoginRefusedBeforeSTLS(t *testing.T) {
 func TestAllowPlaintextAuth(t *testing.T) {
 	serverTLS, _ := testTLS(t, host)
 	ts := start(t, false, func(c *Config) { c.TLSConfig = serverTLS; c.AllowPlaintextAuth = true })
-	c := dialFrom(t, ts.addr)
+	c := dial(t, ts.addr)
 	c.greeting()
 	c.login()
 	c.ok("QUIT")

@@ -45,11 +45,12 @@ func start(t *testing.T, implicitTLS bool, mod func(*Config)) *testServer {
 	t.Helper()
 	ts := &testServer{store: mailstore.New()}
 	ts.store.AddUser(alice, pw)
-	cfg := Config{Host: host, Store: ts.store, Publish: func(e event.Event) {
-		ts.mu.Lock()
-		ts.events = append(ts.events, e)
-		ts.mu.Unlock()
-	}}
+	cfg := Config{Host: host, Store: ts.store, AllowPlaintextAuth: true, // most tests log in without TLS
+		Publish: func(e event.Event) {
+			ts.mu.Lock()
+			ts.events = append(ts.events, e)
+			ts.mu.Unlock()
+		}}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -41,9 +41,10 @@ type Config struct {
 	// handshake, then one not logged in, then a slow command, then an idle
 	// session); it is refused only when every connection is busy.
 	MaxConns int
-	// AllowPlaintextAuth lets USER/PASS and AUTH through before TLS. By
-	// default, as Dovecot's disable_plaintext_auth, a client must use STLS
-	// or port 995 first, unless it connects from the server's own address.
+	// AllowPlaintextAuth lets USER/PASS and AUTH through before TLS (the
+	// scenario's allow_plaintext_auth). By default, as Dovecot's
+	// disable_plaintext_auth and the submission port, a client must use
+	// STLS or port 995 first.
 	AllowPlaintextAuth bool
 }
 

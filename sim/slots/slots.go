@@ -52,20 +52,33 @@ type Slot struct {
 	wasShed  bool
 }
 
+// Grace is how long a connection that just entered a phase is spared:
+// newcomers do not shed each other while older connections sit idle.
+const Grace = 2 * time.Second
+
 // Admit takes a slot for a new connection. When the pool is full it sheds
-// the connection that is least far along (earliest phase, then longest in
-// it) by calling its shed function, which must close that connection
-// quickly and without waiting for its goroutine. It fails only when every
-// connection is Busy. shed is called with no lock held.
+// one connection by calling its shed function, which must close that
+// connection quickly and without waiting for its goroutine: of those not
+// Busy, one that has been in its phase longer than Grace if any, then the
+// one least far along (earliest phase), then the one longest in it. It
+// fails only when every connection is Busy. shed is called with no lock
+// held.
 func (p *Pool) Admit(shed func()) (*Slot, bool) {
 	p.mu.Lock()
 	var victim *Slot
 	if len(p.live) >= p.max {
-		for s := range p.live {
-			if s.phase == Busy {
-				continue
+		now := time.Now()
+		before := func(a, b *Slot) bool {
+			if aOld, bOld := now.Sub(a.since) > Grace, now.Sub(b.since) > Grace; aOld != bOld {
+				return aOld
 			}
-			if victim == nil || s.phase < victim.phase || (s.phase == victim.phase && s.since.Before(victim.since)) {
+			if a.phase != b.phase {
+				return a.phase < b.phase
+			}
+			return a.since.Before(b.since)
+		}
+		for s := range p.live {
+			if s.phase != Busy && (victim == nil || before(s, victim)) {
 				victim = s
 			}
 		}

@@ -35,6 +35,20 @@ func TestAdmitShedsTheLeastUsefulConnection(t *testing.T) {
 	}
 }
 
+func TestAdmitSparesNewcomersOverOldIdlers(t *testing.T) {
+	p := New(2)
+	var shed []string
+	old, _ := p.Admit(func() { shed = append(shed, "old") })
+	old.Set(Idle)
+	old.since = old.since.Add(-2 * Grace) // idle for long
+	young, _ := p.Admit(func() { shed = append(shed, "young") })
+	_ = young // just connected: Handshake, but within Grace
+	p.Admit(func() {})
+	if len(shed) != 1 || shed[0] != "old" {
+		t.Fatalf("shed %v, want the long-idle connection before the newcomer", shed)
+	}
+}
+
 func TestAdmitRefusesWhenAllBusy(t *testing.T) {
 	p := New(2)
 	for range 2 {
