@@ -30,6 +30,9 @@ func dialLine(t *testing.T, h hostEndpoint, svc string) (net.Conn, *bufio.Reader
 	}
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if svc == "imaps" { // passwords go over TLS only
+		conn = tls.Client(conn, &tls.Config{InsecureSkipVerify: true})
+	}
 	r := bufio.NewReader(conn)
 	if _, err := r.ReadString('\n'); err != nil {
 		t.Fatalf("%s greeting: %v", svc, err)
@@ -66,10 +69,10 @@ func holdClients(t *testing.T, ep endpoints) {
 		}
 	}
 	u := ep.Users[0]
-	c, r := dialLine(t, mbox, "imap")
+	c, r := dialLine(t, mbox, "imaps")
 	say(t, c, r, fmt.Sprintf("a LOGIN %s %s", u.Address, u.Password), "a OK")
 
-	c, r = dialLine(t, mbox, "imap")
+	c, r = dialLine(t, mbox, "imaps")
 	say(t, c, r, fmt.Sprintf("a LOGIN %s %s", u.Address, u.Password), "a OK")
 	say(t, c, r, "b SELECT INBOX", "b OK")
 	say(t, c, r, "c IDLE", "+")
