@@ -17,6 +17,7 @@ const (
 	DefaultAttachmentSize = 1024
 	DefaultContentType    = "application/octet-stream"
 	DefaultTimeout        = "10s"
+	DefaultLoadSize       = 1024
 	DefaultFolder         = "INBOX"
 	DefaultTTL            = 300
 )
@@ -61,8 +62,12 @@ func applyDefaults(s *Scenario) {
 			}
 		}
 	}
-	sends, fetches := 0, 0
+	sends, fetches, loads := 0, 0, 0
 	for i := range s.Actions {
+		if l := s.Actions[i].Load; l != nil {
+			loads++
+			defaultLoad(l, loads)
+		}
 		if f := s.Actions[i].Fetch; f != nil {
 			fetches++
 			defaultFetch(f, fetches)
@@ -82,6 +87,22 @@ func applyDefaults(s *Scenario) {
 				d.Folder = DefaultFolder
 			}
 		}
+	}
+}
+
+// defaultLoad fills the defaults of the n-th load action (from 1).
+func defaultLoad(l *LoadAction, n int) {
+	if l.ID == "" {
+		l.ID = fmt.Sprintf("load%d", n)
+	}
+	if l.Concurrency == 0 {
+		l.Concurrency = 1
+	}
+	if l.Size == 0 {
+		l.Size = DefaultLoadSize
+	}
+	if l.Subject == "" {
+		l.Subject = "Load test"
 	}
 }
 

@@ -193,6 +193,9 @@ type Action struct {
 	// Fetch reads a mailbox over POP3 or IMAP, as the recipient's mail
 	// client does after step 6.
 	Fetch *Fetch `yaml:"fetch,omitempty" json:"fetch,omitempty"`
+	// Load sends many messages, from a list of senders to a list of
+	// recipients, to show a relay under volume.
+	Load *LoadAction `yaml:"load,omitempty" json:"load,omitempty"`
 }
 
 // Fetch reads a user's mailbox as a mail client would. POP3 downloads the

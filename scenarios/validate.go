@@ -26,10 +26,12 @@ type validator struct {
 	domainList []string
 	ids        map[string]int // send id -> action index
 	idList     []string
+	loadIDs    map[string]int  // load id -> action index
+	loadMsgs   map[string]bool // the message ids of the loads
 }
 
 func validate(s *Scenario, failed map[string]bool) ErrorList {
-	v := &validator{s: s, failed: failed, users: map[string]UserRef{}, hosts: map[string]string{}, ids: map[string]int{}, domainSet: map[string]bool{}}
+	v := &validator{s: s, failed: failed, users: map[string]UserRef{}, hosts: map[string]string{}, ids: map[string]int{}, loadIDs: map[string]int{}, loadMsgs: map[string]bool{}, domainSet: map[string]bool{}}
 	v.scenario()
 	v.domains()
 	v.capacity()

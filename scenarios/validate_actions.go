@@ -88,6 +88,9 @@ func (v *validator) actions() {
 			}
 			sent = append(sent, id)
 		}
+		if a.Load != nil {
+			sent = append(sent, v.load(p+".load", a.Load, i)...)
+		}
 		if a.Wait != nil {
 			v.wait(p+".wait", a.Wait, sent)
 		}
@@ -190,7 +193,7 @@ func (v *validator) idKnownLater(id string) bool {
 }
 
 func (v *validator) messageID(path, id string) {
-	if _, ok := v.ids[id]; !ok {
+	if _, ok := v.ids[id]; !ok && !v.loadMsgs[id] {
 		v.at(path, idHint(id, v.idList), "unknown message id %s", id)
 	}
 }

@@ -37,6 +37,8 @@ func (n *Network) Play(ctx context.Context) error {
 			err = n.wait(ctx, a.Wait)
 		case a.Fetch != nil:
 			err = n.fetch(ctx, a.Fetch)
+		case a.Load != nil:
+			err = n.playLoad(ctx, a.Load, rng)
 		}
 		if err != nil {
 			return fmt.Errorf("action %d: %w", i+1, err)

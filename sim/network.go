@@ -106,6 +106,8 @@ type Network struct {
 	// driverDone is closed when it has.
 	stopDriver func()
 	driverDone chan struct{}
+	// liveLoad, when set, makes Play run load actions live (load.go).
+	liveLoad *LoadOptions
 }
 
 // Start builds the scenario's topology and starts every server. On error

@@ -72,7 +72,7 @@ delivery: connect, hand over, decide, DNS, transfer, mailbox.`,
 	}
 	root.AddCommand(newRunCommand(), newListCommand(), newUpCommand(), newVersionCommand(),
 		newDemoCommand(), newReplayCommand())
-	root.AddCommand(newTestCommand())
+	root.AddCommand(newTestCommand(), newLoadCommand())
 	root.AddCommand(newValidateCommand(), newSchemaCommand(), newNewCommand())
 	root.AddCommand(newPlotCommand(), newDiagramCommand(), newReportCommand())
 	return root

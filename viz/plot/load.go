@@ -3,7 +3,6 @@ package plot
 import (
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -32,84 +31,11 @@ type LoadStats struct {
 
 // LoadOf computes the load statistics of a run.
 func LoadOf(events []event.Event) LoadStats {
-	var st LoadStats
-	type msgTimes struct {
-		first, last time.Time
-		stepFirst   [7]time.Time
-		stepLast    [7]time.Time
-		filed       time.Time
-	}
-	msgs := map[string]*msgTimes{}
-	var order []string
+	var m LoadMeter
 	for _, e := range events {
-		if e.Time.IsZero() {
-			continue
-		}
-		if st.Start.IsZero() || e.Time.Before(st.Start) {
-			st.Start = e.Time
-		}
-		if e.Time.After(st.End) {
-			st.End = e.Time
-		}
-		switch {
-		case e.Kind == event.SMTPAccepted && e.Step == 2:
-			st.Accepted = append(st.Accepted, e.Time)
-		case e.Kind == event.MailboxStore:
-			st.Delivered = append(st.Delivered, e.Time)
-		}
-		if e.Msg == "" {
-			continue
-		}
-		m := msgs[e.Msg]
-		if m == nil {
-			m = &msgTimes{first: e.Time}
-			msgs[e.Msg] = m
-			order = append(order, e.Msg)
-		}
-		if e.Time.Before(m.first) {
-			m.first = e.Time
-		}
-		if e.Time.After(m.last) {
-			m.last = e.Time
-		}
-		if e.Step >= 1 && e.Step <= 6 {
-			if m.stepFirst[e.Step].IsZero() {
-				m.stepFirst[e.Step] = e.Time
-			}
-			if e.Time.After(m.stepLast[e.Step]) {
-				m.stepLast[e.Step] = e.Time
-			}
-		}
-		if e.Kind == event.MailboxStore && e.Time.After(m.filed) {
-			m.filed = e.Time
-		}
+		m.Handle(e)
 	}
-	st.Messages = len(order)
-	for _, id := range order {
-		m := msgs[id]
-		type stepAt struct {
-			step int
-			at   time.Time
-		}
-		var seen []stepAt
-		for s := 1; s <= 6; s++ {
-			if !m.stepFirst[s].IsZero() {
-				seen = append(seen, stepAt{s, m.stepFirst[s]})
-			}
-		}
-		sort.SliceStable(seen, func(i, j int) bool { return seen[i].at.Before(seen[j].at) })
-		for i, sa := range seen {
-			end := m.stepLast[sa.step]
-			if i+1 < len(seen) {
-				end = seen[i+1].at
-			}
-			st.Steps[sa.step] = append(st.Steps[sa.step], end.Sub(sa.at))
-		}
-		if !m.filed.IsZero() {
-			st.Latency = append(st.Latency, m.filed.Sub(m.first))
-		}
-	}
-	return st
+	return m.Stats()
 }
 
 // unitFor picks the unit a set of durations reads best in.

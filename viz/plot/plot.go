@@ -123,24 +123,18 @@ func Write(w io.Writer, format Format, events []event.Event, o Options) error {
 			drawLegend(draw.Crop(dc, 0, 0, 0, -(dc.Max.Y-dc.Min.Y-legendHeight)), f)
 		}
 	case Load:
-		plots, err := loadPlots(LoadOf(events))
-		if err != nil {
+		var err error
+		if height, paint, err = loadPicture(LoadOf(events), title, &o); err != nil {
 			return err
-		}
-		height = 5.4 * vg.Inch
-		if o.Width == 0 {
-			o.Width = 13.33 * vg.Inch
-		}
-		paint = func(dc draw.Canvas) {
-			top := vg.Length(0.45 * vg.Inch)
-			st := textStyle(baseFont+3, true, ink)
-			st.XAlign = draw.XCenter
-			dc.FillText(st, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - top/2}, title)
-			drawRow(draw.Crop(dc, 0, 0, 0, -top), plots)
 		}
 	default:
 		return fmt.Errorf("unknown chart %q", o.Chart)
 	}
+	return paintTo(w, format, o, height, paint)
+}
+
+// paintTo paints a picture of the given height in format to w.
+func paintTo(w io.Writer, format Format, o Options, height vg.Length, paint func(draw.Canvas)) error {
 	var c vg.CanvasWriterTo
 	switch format {
 	case PNG:
@@ -172,6 +166,53 @@ func Write(w io.Writer, format Format, events []event.Event, o Options) error {
 }
 
 const svgFonts = "font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;"
+
+// loadPicture lays out the three load charts under a title.
+func loadPicture(st LoadStats, title string, o *Options) (vg.Length, func(draw.Canvas), error) {
+	plots, err := loadPlots(st)
+	if err != nil {
+		return 0, nil, err
+	}
+	if o.Width == 0 {
+		o.Width = 13.33 * vg.Inch
+	}
+	return 5.4 * vg.Inch, func(dc draw.Canvas) {
+		top := vg.Length(0.45 * vg.Inch)
+		ts := textStyle(baseFont+3, true, ink)
+		ts.XAlign = draw.XCenter
+		dc.FillText(ts, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - top/2}, title)
+		drawRow(draw.Crop(dc, 0, 0, 0, -top), plots)
+	}, nil
+}
+
+// SaveLoad draws the load charts of st into a file, its format from the
+// name: for statistics gathered live (LoadMeter) rather than from a trace.
+func SaveLoad(path string, st LoadStats, o Options) (err error) {
+	format, err := FormatOf(path)
+	if err != nil {
+		return err
+	}
+	if st.Messages == 0 {
+		return ErrNoEvents
+	}
+	if o.DPI == 0 {
+		o.DPI = 120
+	}
+	height, paint, err := loadPicture(st, o.Title, &o)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	return paintTo(f, format, o, height, paint)
+}
 
 // Save draws the events' picture into a file, its format from the name.
 func Save(path string, events []event.Event, o Options) (err error) {

@@ -1,0 +1,191 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailflow/mailflow/scenarios"
+)
+
+// LoadOptions make the load actions run live, as `mailflow load` plays
+// them: concurrency clients at a time, the rate in wall time, while the
+// driver (StartDriver) delivers in the background. Without them (runs and
+// tests) a load submits its messages one at a time, in order, the rate in
+// simulated time, so that the trace is the same in every run.
+type LoadOptions struct {
+	// Concurrency, when positive, replaces the actions' own.
+	Concurrency int
+	// Submitted is told after each message's submission ended, accepted or
+	// not, with the number of messages submitted so far by this load.
+	Submitted func(n int)
+}
+
+// SetLiveLoad makes Play run the load actions live (see LoadOptions).
+func (n *Network) SetLiveLoad(o LoadOptions) {
+	n.mu.Lock()
+	n.liveLoad = &o
+	n.mu.Unlock()
+}
+
+// playLoad plays a load action.
+func (n *Network) playLoad(ctx context.Context, l *scenarios.LoadAction, rng *rand.Rand) error {
+	gap := time.Duration(0)
+	if l.Rate != "" {
+		var err error
+		if gap, err = scenarios.ParseRate(l.Rate); err != nil {
+			return err
+		}
+	}
+	body, err := n.loadBody(l)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	live := n.liveLoad
+	n.mu.Unlock()
+	if live != nil {
+		return n.playLoadLive(ctx, l, body, gap, *live)
+	}
+	start := n.Clock.Now()
+	for i := 1; i <= l.Count; i++ {
+		if gap > 0 {
+			if err := n.runUntil(ctx, start.Add(gap*time.Duration(i-1))); err != nil {
+				return err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s := l.Message(i)
+		s.Body = body
+		if err := n.send(ctx, s, rng); err != nil {
+			return fmt.Errorf("load %s, message %d: %w", l.ID, i, err)
+		}
+		n.Clock.RunDue()
+	}
+	return nil
+}
+
+// playLoadLive submits a load's messages from several clients at once.
+func (n *Network) playLoadLive(ctx context.Context, l *scenarios.LoadAction, body string, gap time.Duration, o LoadOptions) error {
+	clients := l.Concurrency
+	if o.Concurrency > 0 {
+		clients = o.Concurrency
+	}
+	clients = max(1, min(clients, l.Count))
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1))
+				if i > l.Count || ctx.Err() != nil {
+					return
+				}
+				if gap > 0 {
+					if wait := time.Until(start.Add(gap * time.Duration(i-1))); wait > 0 {
+						t := time.NewTimer(wait)
+						select {
+						case <-t.C:
+						case <-ctx.Done():
+							t.Stop()
+							return
+						}
+					}
+				}
+				s := l.Message(i)
+				s.Body = body
+				rng := rand.New(rand.NewPCG(uint64(n.Scenario.Seed), uint64(i)))
+				if err := n.send(ctx, s, rng); err != nil {
+					errs <- fmt.Errorf("load %s, message %d: %w", l.ID, i, err)
+					return
+				}
+				if d := done.Add(1); o.Submitted != nil {
+					o.Submitted(int(d))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// runUntil runs the scheduled work due up to t, jumping the clock from
+// task to task, and leaves the clock at t.
+func (n *Network) runUntil(ctx context.Context, t time.Time) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n.Clock.RunDue()
+		next, ok := n.Clock.Next()
+		if !ok || next.After(t) {
+			break
+		}
+		n.Clock.Jump()
+	}
+	n.Clock.Advance(t.Sub(n.Clock.Now()))
+	return nil
+}
+
+// loadBody is the text of a load's messages: filled so that the message
+// as the client writes it is about the load's size.
+func (n *Network) loadBody(l *scenarios.LoadAction) (string, error) {
+	s := l.Message(1)
+	head, err := compose(s, "", fmt.Sprintf("<%s.%d@%s>", s.ID, n.Scenario.Seed, "x"), n.Clock.Now(), nil)
+	if err != nil {
+		return "", err
+	}
+	const line = "This message is one of many, sent to show a relay under load.\n"
+	want := l.Size - len(head)
+	var b strings.Builder
+	for b.Len()+len(line) <= want {
+		b.WriteString(line)
+	}
+	if rest := want - b.Len(); rest > 1 {
+		b.WriteString(strings.Repeat(".", rest-1) + "\n")
+	}
+	return b.String(), nil
+}
+
+// Tally counts the recipients of the messages whose ids keep accepts (all
+// when nil) by state — delivered, bounced, queued, dropped, rejected,
+// expanded, and "in flight" for those in no final state yet, lost once the
+// network has settled — and lists those in flight.
+func (n *Network) Tally(keep func(id string) bool) (counts map[string]int, unsettled []string) {
+	t := n.tracker
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	counts = map[string]int{}
+	for _, id := range t.order {
+		if keep != nil && !keep(id) {
+			continue
+		}
+		m := t.messages[id]
+		for _, r := range m.rcptOrder {
+			st := m.rcpts[r]
+			counts[st]++
+			if !final(st) && st != stateQueued {
+				unsettled = append(unsettled, fmt.Sprintf("%s → %s (%s)", id, r, st))
+			}
+		}
+	}
+	return counts, unsettled
+}
+
+// Settled reports whether every message sent so far has reached a final
+// state.
+func (n *Network) Settled() bool { return n.tracker.settled(nil) }

@@ -1,0 +1,93 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/mailflow/mailflow/sim/event"
+)
+
+// In a run a load submits one message at a time, in order, spaced by its
+// rate in simulated time, and every message is delivered once.
+func TestLoadPlaysInOrderAtItsRateInSimulatedTime(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	r := runToEnd(t, loadBuiltin(t, "bulk-via-smarthost"))
+	if !r.Passed() {
+		t.Fatalf("failed: %+v lost %v play %v", r.Failed(), r.Lost, r.PlayErr)
+	}
+	var starts []event.Event
+	for _, e := range r.Events {
+		if e.Kind == event.ActionStart {
+			starts = append(starts, e)
+		}
+	}
+	if len(starts) != 9 {
+		t.Fatalf("%d messages started, want 9", len(starts))
+	}
+	for i, e := range starts {
+		if want := fmt.Sprintf("news-%d", i+1); e.Msg != want {
+			t.Fatalf("message %d is %s, want %s", i+1, e.Msg, want)
+		}
+		if i > 0 {
+			if gap := e.Time.Sub(starts[i-1].Time); gap != 100*time.Millisecond {
+				t.Errorf("%s started %s after the one before, want 100ms (10/s)", e.Msg, gap)
+			}
+		}
+	}
+	for _, o := range r.Outcomes {
+		if o.State != stateDelivered {
+			t.Errorf("%s: %s", o.Msg, o.State)
+		}
+	}
+}
+
+// Live, a load submits from several clients at once while the driver
+// delivers; each message arrives once.
+func TestLoadLiveDeliversEveryMessageOnce(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := loadBuiltin(t, "bulk-via-smarthost")
+	s.Actions[0].Load.Count = 30
+	s.Actions[0].Load.Rate = ""
+	n, err := Start(s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.StartDriver()
+	var submitted atomic.Int64
+	n.SetLiveLoad(LoadOptions{Concurrency: 6, Submitted: func(int) { submitted.Add(1) }})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := n.Play(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if submitted.Load() != 30 {
+		t.Fatalf("%d submitted", submitted.Load())
+	}
+	if _, err := n.Bus.Wait(ctx, func(event.Event) bool { return n.Settled() }); err != nil {
+		t.Fatalf("not settled: %v", err)
+	}
+	counts, unsettled := n.Tally(nil)
+	if counts[stateDelivered] != 30 || len(unsettled) > 0 {
+		t.Fatalf("counts %v, unsettled %v", counts, unsettled)
+	}
+	total := 0
+	for _, u := range []string{"an@home.test", "binh@home.test", "chi@family.test"} {
+		msgs, err := n.Store.Messages(u, "INBOX")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 10 {
+			t.Errorf("%s holds %d messages, want 10", u, len(msgs))
+		}
+		total += len(msgs)
+	}
+	if total != 30 {
+		t.Fatalf("%d filed", total)
+	}
+}
