@@ -33,16 +33,18 @@ func TestSpaceStopsAtFailures(t *testing.T) {
 			s := newTestScreen(160, 40)
 			s, stop := startReplay(t, Options{Lang: c.lang, Screen: s}, loadTrace(t, c.trace))
 			defer stop()
-			for !strings.Contains(stripLines(s.text()), c.before) {
-				prev := s.text()
+			// Press by press, each waiting for the view to move on.
+			txt := s.waitText(t, wordsFor(c.lang).next)
+			for !strings.Contains(stripLines(txt), c.before) {
+				prev := position.FindString(txt)
 				s.rune(' ')
-				s.waitFor(t, "the next stop", func(txt string) bool { return txt != prev })
-				if strings.Contains(s.text(), "✔ ") {
-					t.Fatalf("never stopped before the failing step:\n%s", s.text())
+				txt = s.waitFor(t, "the next stop", func(txt string) bool { return position.FindString(txt) != prev })
+				if strings.Contains(txt, "✔ ") {
+					t.Fatalf("never stopped before the failing step:\n%s", txt)
 				}
 			}
 			s.rune(' ')
-			txt := s.waitFor(t, c.box, func(txt string) bool { return strings.Contains(stripLines(txt), c.box) })
+			txt = s.waitFor(t, c.box, func(txt string) bool { return strings.Contains(stripLines(txt), c.box) })
 			if !strings.Contains(stripLines(txt), c.reason) {
 				t.Errorf("the strip should say why:\n%s", stripLines(txt))
 			}
@@ -55,6 +57,9 @@ func TestSpaceStopsAtFailures(t *testing.T) {
 		})
 	}
 }
+
+// position finds the replay's place in the header: "event 12/27".
+var position = regexp.MustCompile(`[0-9]+/[0-9]+`)
 
 // spoiler matches what an announcement of the next step must not say: a
 // reply code, an enhanced status, a decision, a refusal.
