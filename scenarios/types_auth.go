@@ -9,7 +9,8 @@ type DKIM struct {
 	// Sign turns signing on or off. Defaults to true.
 	Sign *bool `yaml:"sign,omitempty" json:"sign,omitempty"`
 	// Selector names the key (s=) and so its DNS record. Defaults to the
-	// first label of the host's name: mail for mail.example.test.
+	// first label of the host's name: mail for mail.example.test (mail2,
+	// mail3... when other hosts of the domain have it already).
 	Selector string `yaml:"selector,omitempty" json:"selector,omitempty"`
 	// Broken publishes another key than the one the host signs with (a key
 	// rotated without updating DNS): every signature fails to verify.

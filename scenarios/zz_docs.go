@@ -42,7 +42,7 @@ var fieldDocs = map[string]string{
 	"ContentRule.Keywords":                  "Keywords, any of which makes the rule match (case-insensitive).",
 	"DKIM":                                  "DKIM is a host's DKIM signing (RFC 6376): a DKIM-Signature field on every message a user submits through the host after logging in, made with an Ed25519 key (RFC 8463) derived from the scenario's seed, for the host's domain (d=); the public key is published as a TXT record at <selector>._domainkey.<domain>.",
 	"DKIM.Broken":                           "`broken` publishes another key than the one the host signs with (a key rotated without updating DNS): every signature fails to verify.",
-	"DKIM.Selector":                         "`selector` names the key (s=) and so its DNS record. Defaults to the first label of the host's name: mail for mail.example.test.",
+	"DKIM.Selector":                         "`selector` names the key (s=) and so its DNS record. Defaults to the first label of the host's name: mail for mail.example.test (mail2, mail3... when other hosts of the domain have it already).",
 	"DKIM.Sign":                             "`sign` turns signing on or off. Defaults to true.",
 	"DNSExpectation":                        "DNSExpectation matches a DNS exchange.",
 	"DNSExpectation.Count":                  "`count` of such exchanges required; defaults to at least one.",

@@ -172,3 +172,25 @@ func TestFooterGoesInsideMultipart(t *testing.T) {
 		t.Errorf("plain: %q", got)
 	}
 }
+
+// A border MX that does not keep the mailboxes marks a quarantined message,
+// and the host that does files it in Spam.
+func TestQuarantineAcrossAnInternalHop(t *testing.T) {
+	runAuth(t, `
+domains:
+  - name: bank.test
+    users: [{name: security}]
+    dmarc: "v=DMARC1; p=quarantine"
+  - name: school.test
+    users: [{name: bob}]
+    hosts:
+      - {name: mx.school.test, mx: 10, mailboxes: false}
+      - {name: store.school.test, mailboxes: true}
+actions:
+  - send: {from: security@bank.test, to: [bob@school.test], server: mx.school.test, port: 25, subject: Locked}
+  - wait: {}
+expect:
+  - auth: {message: m1, host: mx.school.test, dmarc: fail}
+  - delivered: {mailbox: bob@school.test, folder: Spam, subject: Locked, headers: {X-Spam-Flag: "YES"}}
+`)
+}

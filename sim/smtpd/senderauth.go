@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
 
 	"github.com/mailflow/mailflow/sim/event"
@@ -40,6 +41,9 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 	}
 	pol := cfg.Host.Auth.SenderAuth
 	internal := ss.peerHost != nil && ss.peerHost.Domain == cfg.Host.Domain // the border host checked it
+	if internal && cfg.Host.Mailboxes && spamFlagged(raw) {
+		ss.quarantine = ss.peerHost.Name + " marked it as spam (X-Spam-Flag: YES)"
+	}
 	if ss.svc != topology.SMTP || ss.user != "" || !pol.Verify || !cfg.AuthDNS.IsValid() || internal {
 		return raw, nil
 	}
@@ -83,8 +87,19 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 		return nil, ss.reject(step, "data", &e, ss.rcpts...)
 	case "spam":
 		ss.quarantine = why + " → Spam folder"
+		if !cfg.Host.Mailboxes {
+			// The host keeping the mailboxes files it: tell it so.
+			raw = append([]byte("X-Spam-Flag: YES\r\n"), raw...)
+		}
 	}
 	return append([]byte(r.Header(cfg.Host.Name, ss.from)), raw...), nil
+}
+
+// spamFlagged reports whether a border host of the domain marked the
+// message as spam.
+func spamFlagged(raw []byte) bool {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	return err == nil && strings.EqualFold(strings.TrimSpace(h.Get("X-Spam-Flag")), "YES")
 }
 
 // decide applies the host's policy to the verdicts: DMARC's disposition
