@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -141,16 +142,63 @@ func scratchCopy(t *testing.T) string {
 }
 
 // shellEnv is the environment the documented commands run in: English
-// narration unless a command asks for another language, no colours.
+// narration unless a command asks for another language, no colours, and
+// under the race detector a plain mailflow first on PATH.
 func shellEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") || k == "MAILFLOW_LANG" {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") || k == "MAILFLOW_LANG" {
 			continue
+		}
+		if k == "PATH" && plain.dir != "" {
+			kv = "PATH=" + plain.dir + string(os.PathListSeparator) + v
 		}
 		env = append(env, kv)
 	}
 	return append(env, "LANG=C.UTF-8", "NO_COLOR=1")
+}
+
+// plain is a mailflow built without the race detector. The documentation
+// tests run hundreds of commands; a race-enabled binary (the test binary
+// TestMain puts on PATH under go test -race) takes a second to start each
+// time, and what these tests check is the documentation, not data races.
+var plain struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// usePlainBinary builds the plain mailflow once, when the tests run with
+// the race detector.
+func usePlainBinary(t *testing.T) {
+	t.Helper()
+	if !raceEnabled {
+		return
+	}
+	plain.once.Do(func() {
+		dir, err := os.MkdirTemp("", "mailflow-docs-")
+		if err != nil {
+			plain.err = err
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "mailflow"), ".")
+		cmd.Env = append(os.Environ(), "GOFLAGS=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			plain.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		plain.dir = dir
+	})
+	if plain.err != nil {
+		t.Fatal(plain.err)
+	}
+}
+
+func removePlainBinary() {
+	if plain.dir != "" {
+		os.RemoveAll(plain.dir)
+	}
 }
 
 // shell runs one documented command line with bash in dir, with no
@@ -179,6 +227,7 @@ func shellCommand(ctx context.Context, dir, line string) *exec.Cmd {
 // TestDocsGenerated checks (or with -update rewrites) every generated part
 // of README.md and docs/.
 func TestDocsGenerated(t *testing.T) {
+	usePlainBinary(t)
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Fatalf("the documented commands need bash: %v", err)
 	}
@@ -311,6 +360,7 @@ func tourCommands(t *testing.T) []string {
 // `mailflow up` keeps running until Ctrl-C, so it gets an interrupt once
 // it says the servers are up.
 func TestReadmeTour(t *testing.T) {
+	usePlainBinary(t)
 	cmds := tourCommands(t)
 	if len(cmds) < 10 {
 		t.Fatalf("the tour has %d commands; is the section still called \"A short tour\"?", len(cmds))
