@@ -67,14 +67,15 @@ fuzz-short:
 test-short:
 	$(GO) test -count=1 ./...
 
-## interop: real clients (dig, swaks, curl, Python) against `mailflow up`
+## interop: real clients (dig, swaks, curl, Python, msmtp, fetchmail,
+## mbsync) against `mailflow up`
 interop: build
 	bash interop/run.sh
 
 ## interop-deps: install the interop clients and the browser the report test
 ## opens (Debian/Ubuntu, as root)
 interop-deps:
-	@missing=""; for t in dig:bind9-dnsutils swaks:swaks curl:curl python3:python3 chromium:chromium tmux:tmux; do \
+	@missing=""; for t in dig:bind9-dnsutils swaks:swaks curl:curl python3:python3 msmtp:msmtp fetchmail:fetchmail mbsync:isync chromium:chromium tmux:tmux; do \
 		command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 

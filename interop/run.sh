@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Interop: drive a running `mailflow up` with real clients — dig, swaks,
-# curl (smtp, smtps, pop3, pop3s, imap, imaps) and Python's smtplib,
-# poplib and imaplib — and check that what they send arrives and reads back.
-# Needs: dig, swaks, curl, python3 (make interop-deps installs them).
+# curl (smtp, smtps, pop3, pop3s, imap, imaps), Python's smtplib, poplib
+# and imaplib, msmtp, fetchmail and mbsync — and check that what they send
+# arrives and reads back.
+# Needs: dig, swaks, curl, python3, msmtp, fetchmail, mbsync (make
+# interop-deps installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in dig swaks curl python3; do
+for tool in dig swaks curl python3 msmtp fetchmail mbsync; do
 	command -v "$tool" >/dev/null || { echo "interop: $tool is missing (make interop-deps installs it)"; exit 2; }
 done
 
@@ -27,6 +29,7 @@ if ! timeout 30 grep -q -m1 'Servers are up' <(tail -n +1 -f "$work/up.log"); th
 fi
 
 python3 interop/clients.py "$work/endpoints.json" "$work/up.log"
+python3 interop/mailclients.py "$work/endpoints.json" "$work/up.log"
 python3 interop/web.py "$work/endpoints.json"
 
 # The smarthost: stop the first network, start smarthost-auth, and send
