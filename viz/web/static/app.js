@@ -159,7 +159,9 @@ function render() {
     renderNarration($('narration'), m, (e) => inspect($('inspector'), e));
     renderMessages($('messages'), m, msg, (id) => { app.selected = app.selected === id ? null : id; render(); });
     $('legend').textContent = t('legend');
-    app.topology.update(m, moved && m.cursor > app.lastCursor, Number($('speed').value));
+    // The envelope travels when the class steps; following a busy network
+    // live, envelopes just move.
+    app.topology.update(m, moved && m.cursor > app.lastCursor && !m.follow, Number($('speed').value));
   } else if (app.tab === 'events') {
     app.events.render();
   }
@@ -167,6 +169,7 @@ function render() {
   app.lastCursor = m.cursor;
   document.body.dataset.cursor = m.cursor;
   document.body.dataset.stops = m.stops.length;
+  document.body.dataset.lastseq = m.lastSeq();
 }
 
 function renderStatus() {

@@ -237,6 +237,7 @@ export class Topology {
   drawEnvelopes(model, last, current, animate, ms) {
     const ids = [...last.keys()].slice(-maxEnvelopes);
     const keep = new Set(ids);
+    this.envelopes.classList.toggle('crowd', ids.length > 6); // many envelopes: only the current one is labelled
     for (const el of [...this.envelopes.children]) if (!keep.has(el.dataset.msg)) el.remove();
     ids.forEach((id, k) => {
       let el = this.envelopes.querySelector(`[data-msg="${CSS.escape(id)}"]`);

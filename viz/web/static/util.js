@@ -66,12 +66,17 @@ export function clock(iso) {
   return d.toISOString().slice(11, 23);
 }
 
-export function throttle(fn) {
+// throttle runs fn at the next animation frame, and at most every minMs:
+// under a load of thousands of events the page redraws ten times a second,
+// not once per event.
+export function throttle(fn, minMs = 100) {
   let queued = false;
+  let last = 0;
   return () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => { queued = false; fn(); });
+    const wait = Math.max(0, last + minMs - performance.now());
+    setTimeout(() => requestAnimationFrame(() => { queued = false; last = performance.now(); fn(); }), wait);
   };
 }
 

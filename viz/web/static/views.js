@@ -54,7 +54,7 @@ export function renderNarration(el, model, onPick) {
 export function renderMessages(el, model, selected, onPick) {
   clear(el);
   const ids = model.messageIds();
-  for (const id of ids.slice(-30)) {
+  for (const id of ids.slice(-30).reverse()) { // the newest first
     const first = model.events[model.byMsg.get(id)[0]];
     const state = model.outcome(id);
     const st = model.stepStates(id);
