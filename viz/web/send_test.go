@@ -196,3 +196,53 @@ func TestStepModeHoldsTheWorld(t *testing.T) {
 	}
 	await(t, n, "w1 filed", func(e event.Event) bool { return e.Msg == "w1" && e.Kind == event.MailboxStore })
 }
+
+// A smarthost login's password is no user's own (the wrong one of
+// smarthost-wrong-password is nobody's): no answer of the API shows it,
+// though the login crossed the wire.
+func TestSmarthostPasswordsNeverShown(t *testing.T) {
+	n := played(t, "smarthost-wrong-password")
+	_, ts := serve(t, Config{Network: n})
+	var secrets []string
+	for _, sv := range n.Scenario.Servers {
+		if sv.RelayPassword != "" {
+			secrets = append(secrets, sv.RelayPassword)
+		}
+	}
+	if len(secrets) == 0 {
+		t.Fatal("smarthost-wrong-password logs in with no password?")
+	}
+	var msgs struct {
+		Messages []MessageSummary `json:"messages"`
+	}
+	call(t, ts, "GET", "/api/messages", "", 200, &msgs)
+	paths := []string{"/api/hosts", "/api/events?limit=5000", "/api/queue", "/api/stats", "/api/messages"}
+	for _, m := range msgs.Messages {
+		paths = append(paths, "/api/messages/"+m.ID, "/api/messages/"+m.ID+"/raw")
+	}
+	for _, u := range n.Topology.Users {
+		paths = append(paths, "/api/mailboxes/"+u.Address)
+	}
+	logins := 0
+	for _, e := range n.Bus.History() {
+		if e.Kind == event.SMTPAuth {
+			logins++
+		}
+	}
+	if logins == 0 {
+		t.Fatal("no AUTH on the wire")
+	}
+	for _, p := range paths {
+		resp, err := ts.Client().Get(ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		resp.Body.Close()
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				t.Errorf("%s shows the smarthost password %q", p, s)
+			}
+		}
+	}
+}
