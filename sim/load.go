@@ -189,3 +189,6 @@ func (n *Network) Tally(keep func(id string) bool) (counts map[string]int, unset
 // Settled reports whether every message sent so far has reached a final
 // state.
 func (n *Network) Settled() bool { return n.tracker.settled(nil) }
+
+// Textless: the tracker reads no narration (event.Textless).
+func (t *tracker) Textless() {}

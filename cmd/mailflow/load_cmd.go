@@ -132,6 +132,9 @@ type filings struct {
 	dups int
 }
 
+// Textless: the count reads no narration (event.Textless).
+func (f *filings) Textless() {}
+
 func (f *filings) Handle(e event.Event) {
 	if e.Kind != event.MailboxStore {
 		return

@@ -13,6 +13,15 @@ type Sink interface {
 	Handle(Event)
 }
 
+// Textless is implemented by sinks that never read an event's Text (a
+// tracker, a counter, a meter). While only such sinks are attached, the bus
+// does not narrate as it publishes: the text is made when something reads
+// the event from History or Wait, or not at all (mailflow up --quiet).
+type Textless interface {
+	Sink
+	Textless()
+}
+
 // SinkFunc adapts a function to Sink.
 type SinkFunc func(Event)
 
@@ -37,11 +46,14 @@ type Bus struct {
 	dropped int // events dropped from the front of history
 	limit   int // SetHistoryLimit; 0 keeps every event
 	sinks   []Sink
+	// eager: some sink reads Text, so events are narrated as published.
+	eager   bool
 	changed chan struct{} // closed and replaced on every publish
 }
 
 // NewBus returns a bus stamping events with clock. narrate, when not nil,
-// fills the Text of events published without one.
+// fills the Text of events published without one: as they are published
+// when a sink that reads text is attached, otherwise when they are read.
 func NewBus(clock Clock, narrate func(Event) string) *Bus {
 	return &Bus{clock: clock, narrate: narrate, changed: make(chan struct{})}
 }
@@ -50,6 +62,9 @@ func NewBus(clock Clock, narrate func(Event) string) *Bus {
 func (b *Bus) Attach(s Sink) {
 	b.mu.Lock()
 	b.sinks = append(b.sinks, s)
+	if _, ok := s.(Textless); !ok {
+		b.eager = true
+	}
 	b.mu.Unlock()
 }
 
@@ -94,7 +109,7 @@ func (b *Bus) Publish(e Event) Event {
 	if e.Time.IsZero() {
 		e.Time = b.clock.Stamp()
 	}
-	if e.Text == "" && b.narrate != nil {
+	if e.Text == "" && b.narrate != nil && b.eager {
 		e.Text = b.narrate(e)
 	}
 	b.history = append(b.history, e)
@@ -130,7 +145,17 @@ func (b *Bus) Seq() int64 {
 func (b *Bus) History() []Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for i := range b.history {
+		b.textLocked(&b.history[i])
+	}
 	return append([]Event(nil), b.history...)
+}
+
+// textLocked narrates a kept event not narrated yet, once.
+func (b *Bus) textLocked(e *Event) {
+	if e.Text == "" && b.narrate != nil {
+		e.Text = b.narrate(*e)
+	}
 }
 
 // Wait blocks until some event satisfies match (already published ones
@@ -143,6 +168,8 @@ func (b *Bus) Wait(ctx context.Context, match func(Event) bool) (Event, error) {
 		next = max(next, b.dropped)
 		for ; next < b.dropped+len(b.history); next++ {
 			if e := b.history[next-b.dropped]; match(e) {
+				b.textLocked(&b.history[next-b.dropped])
+				e = b.history[next-b.dropped]
 				b.mu.Unlock()
 				return e, nil
 			}

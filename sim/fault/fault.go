@@ -40,15 +40,27 @@ type Injector struct {
 	rng   *rand.Rand
 	now   func() time.Time
 	rules []*rule
+	// hosts and names index the rules by SMTP host and DNS name (lower
+	// case), read-only after New: asking about a host or name without a
+	// fault takes neither the lock nor an allocation, which is every
+	// question of a run without faults.
+	hosts, names map[string]bool
 }
 
 // New prepares a run's compiled faults; seed drives the probabilities, so
 // the same seed strikes the same times, and now is the simulated clock
 // their windows are read on.
 func New(faults []topology.Fault, seed int64, now func() time.Time) *Injector {
-	in := &Injector{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)), now: now}
+	in := &Injector{rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)), now: now,
+		hosts: map[string]bool{}, names: map[string]bool{}}
 	for _, f := range faults {
 		in.rules = append(in.rules, &rule{f: f})
+		if f.Host != "" {
+			in.hosts[strings.ToLower(f.Host)] = true
+		}
+		if f.DNS != "" {
+			in.names[strings.ToLower(f.DNS)] = true
+		}
 	}
 	return in
 }
@@ -72,7 +84,7 @@ func (in *Injector) strike(r *rule) bool {
 // SMTPAt returns the fault striking host's server at stage (on the given
 // port, for recipient rcpt at the rcpt stage), or nil.
 func (in *Injector) SMTPAt(host, stage string, port int, rcpt string) *SMTP {
-	if in == nil {
+	if in == nil || !in.hosts[host] && !in.hosts[strings.ToLower(host)] {
 		return nil
 	}
 	in.mu.Lock()
@@ -106,10 +118,13 @@ func (in *Injector) SMTPAt(host, stage string, port int, rcpt string) *SMTP {
 // DNSFor returns the fault striking a question for name of type qtype, or
 // nil.
 func (in *Injector) DNSFor(name, qtype string) *DNS {
-	if in == nil {
+	if in == nil || len(in.names) == 0 {
 		return nil
 	}
 	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	if !in.names[name] {
+		return nil
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, r := range in.rules {

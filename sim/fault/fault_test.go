@@ -140,3 +140,27 @@ func TestWindowBoundsAFaultInSimulatedTime(t *testing.T) {
 		}
 	}
 }
+
+// A host or name without a fault is answered from the index: no lock, no
+// allocation, as for every question of a run without faults.
+func TestNoFaultCostsNothing(t *testing.T) {
+	in := inject(t, 1, atStart,
+		scenarios.Fault{Host: "mx.school.test", Stage: "rcpt", Reply: &scenarios.Reply{Code: 451}},
+		scenarios.Fault{DNS: "school.test", Type: "MX", Answer: "servfail"})
+	allocs := testing.AllocsPerRun(100, func() {
+		if in.SMTPAt("mail.example.test", "rcpt", 25, "bob@school.test") != nil ||
+			in.DNSFor("example.test.", "MX") != nil {
+			t.Fatal("a fault struck a host without one")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per question without a fault", allocs)
+	}
+	if in.SMTPAt("MX.School.test", "rcpt", 25, "") == nil || in.DNSFor("SCHOOL.test.", "MX") == nil {
+		t.Error("the index hides a fault")
+	}
+	var none *Injector
+	if none.SMTPAt("x", "rcpt", 25, "") != nil || New(nil, 1, atStart).DNSFor("x.", "A") != nil {
+		t.Error("no injector, no fault")
+	}
+}

@@ -309,24 +309,22 @@ func matchAny(name, ref string, patterns []string) bool {
 }
 
 func (s *session) Status(name string, opts *imap.StatusOptions) (*imap.StatusData, error) {
-	info, msgs, err := s.store().Snapshot(s.user, name)
+	// The store keeps the totals: only RECENT needs the messages.
+	st, err := s.store().Status(s.user, name)
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	info := st.FolderInfo
 	data := &imap.StatusData{Mailbox: info.Name}
-	var unseen, deleted uint32
-	var size int64
-	for _, m := range msgs {
-		if !m.HasFlag(string(imap.FlagSeen)) {
-			unseen++
+	unseen, deleted, size := uint32(st.Unseen), uint32(st.Deleted), st.Octets
+	num, limit, recent := uint32(st.Count), uint32(maxAppend), uint32(0)
+	if opts.NumRecent {
+		_, msgs, err := s.store().Snapshot(s.user, name)
+		if err != nil {
+			return nil, storeErr(err)
 		}
-		if m.HasFlag(string(imap.FlagDeleted)) {
-			deleted++
-		}
-		size += int64(len(crlf(m.Raw)))
+		recent = s.srv.hub.recentCount(s.user, info, msgs)
 	}
-	num, limit := uint32(len(msgs)), uint32(maxAppend)
-	recent := s.srv.hub.recentCount(s.user, info, msgs)
 	if opts.NumMessages {
 		data.NumMessages = &num
 	}

@@ -174,6 +174,7 @@ func (s *Store) copyLocked(address, from string, uids []uint32, to string) (src,
 		c.UID = df.uidNext
 		df.uidNext++
 		df.msgs = append(df.msgs, &c)
+		df.totals.add(&c, 1)
 		src = append(src, m.UID)
 		dst = append(dst, c.UID)
 		df.notifyLocked(Change{Kind: Added, UID: c.UID})
@@ -192,6 +193,7 @@ func (f *folder) expungeLocked(uids []uint32) []uint32 {
 	for _, m := range f.msgs {
 		if drop[m.UID] {
 			removed = append(removed, m.UID)
+			f.totals.add(m, -1)
 			continue
 		}
 		kept = append(kept, m)

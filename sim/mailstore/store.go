@@ -29,6 +29,7 @@ type Message struct {
 	Flags        []string // IMAP system and keyword flags, e.g. \Seen
 	InternalDate time.Time
 	Raw          []byte
+	wire         int // WireSize, counted when filed
 }
 
 // Size is the message size in octets, as POP3 and IMAP report it.
@@ -66,6 +67,7 @@ type folder struct {
 	uidNext     uint32
 	msgs        []*Message // ordered by UID
 	watchers    map[chan Change]struct{}
+	totals      counters
 }
 
 type user struct {
@@ -219,9 +221,10 @@ func (s *Store) Deliver(address, folderName string, raw []byte, date time.Time, 
 		f = s.createLocked(u, folderName, true)
 	}
 	m := &Message{UID: f.uidNext, InternalDate: date, Raw: append([]byte(nil), raw...),
-		Flags: append([]string(nil), flags...)}
+		Flags: append([]string(nil), flags...), wire: wireSize(raw)}
 	f.uidNext++
 	f.msgs = append(f.msgs, m)
+	f.totals.add(m, 1)
 	f.notifyLocked(Change{Kind: Added, UID: m.UID})
 	return m.UID, nil
 }
@@ -296,7 +299,9 @@ func (s *Store) SetFlags(address, folderName string, uids []uint32, op FlagOp, f
 		if !want[m.UID] {
 			continue
 		}
+		f.totals.add(m, -1)
 		m.Flags = applyFlags(m.Flags, op, flags)
+		f.totals.add(m, 1)
 		out = append(out, copyMessage(m))
 		f.notifyLocked(Change{Kind: FlagsChanged, UID: m.UID})
 	}
@@ -357,6 +362,7 @@ func (s *Store) Expunge(address, folderName string, uids []uint32) ([]uint32, er
 	for _, m := range f.msgs {
 		if drop[m.UID] {
 			removed = append(removed, m.UID)
+			f.totals.add(m, -1)
 			continue
 		}
 		kept = append(kept, m)

@@ -187,7 +187,7 @@ func (s *session) login(name, password string) error {
 	if !s.srv.lock(strings.ToLower(addr)) {
 		return s.fail("[IN-USE] maildrop already locked by another POP3 session")
 	}
-	info, msgs, err := s.srv.cfg.Store.Snapshot(addr, mailstore.Inbox)
+	info, msgs, err := s.srv.cfg.Store.List(addr, mailstore.Inbox)
 	if err != nil {
 		s.srv.unlock(strings.ToLower(addr))
 		s.log.Warn("cannot open maildrop", "user", addr, "err", err)
@@ -196,22 +196,27 @@ func (s *session) login(name, password string) error {
 	s.user, s.state, s.uidValidity = addr, transaction, info.UIDValidity
 	s.drop = make([]dropMsg, len(msgs))
 	for i, m := range msgs {
-		s.drop[i] = dropMsg{uid: m.UID, data: normalize(m.Raw)}
+		s.drop[i] = dropMsg{uid: m.UID, raw: m.Raw, size: popSize(m.Raw, m.WireSize)}
 	}
+	s.recount()
 	s.log.Info("logged in", "user", addr, "messages", len(msgs), "tls", s.tls)
 	n, size := s.totals()
 	return s.ok(fmt.Sprintf("%s has %d messages (%d octets)", addr, n, size))
 }
 
-// totals counts the messages not marked deleted and their size.
-func (s *session) totals() (n, size int) {
+// totals are the messages not marked deleted and their size, kept as
+// messages are marked: STAT is answered without a walk of the maildrop.
+func (s *session) totals() (n, size int) { return s.live, s.liveSize }
+
+// recount counts the totals afresh (at login and RSET).
+func (s *session) recount() {
+	s.live, s.liveSize = 0, 0
 	for _, m := range s.drop {
 		if !m.deleted {
-			n++
-			size += len(m.data)
+			s.live++
+			s.liveSize += m.size
 		}
 	}
-	return n, size
 }
 
 func (s *session) stat(string) error {
@@ -220,7 +225,7 @@ func (s *session) stat(string) error {
 }
 
 func (s *session) list(arg string) error {
-	return s.listing(arg, func(n int, m *dropMsg) string { return fmt.Sprintf("%d %d", n, len(m.data)) })
+	return s.listing(arg, func(n int, m *dropMsg) string { return fmt.Sprintf("%d %d", n, m.size) })
 }
 
 // uidl gives each message "<uidvalidity>-<uid>", which stays the same
@@ -256,10 +261,10 @@ func (s *session) retr(arg string) error {
 	}
 	m := &s.drop[n-1]
 	s.retrieved[n] = true
-	if err := s.ok(fmt.Sprintf("%d octets", len(m.data))); err != nil {
+	if err := s.ok(fmt.Sprintf("%d octets", m.size)); err != nil {
 		return err
 	}
-	return s.writeMessage(n, m.data, -1)
+	return s.writeMessage(n, m.bytes(), -1)
 }
 
 func (s *session) top(arg string) error {
@@ -278,7 +283,7 @@ func (s *session) top(arg string) error {
 	if err := s.ok("top of message follows"); err != nil {
 		return err
 	}
-	return s.writeMessage(n, s.drop[n-1].data, lines)
+	return s.writeMessage(n, s.drop[n-1].bytes(), lines)
 }
 
 func (s *session) dele(arg string) error {
@@ -286,7 +291,11 @@ func (s *session) dele(arg string) error {
 	if err != nil {
 		return s.fail(err.Error())
 	}
-	s.drop[n-1].deleted = true
+	if m := &s.drop[n-1]; !m.deleted {
+		m.deleted = true
+		s.live--
+		s.liveSize -= m.size
+	}
 	return s.ok(fmt.Sprintf("message %d deleted", n))
 }
 
@@ -294,6 +303,7 @@ func (s *session) rset(string) error {
 	for i := range s.drop {
 		s.drop[i].deleted = false
 	}
+	s.recount()
 	n, size := s.totals()
 	return s.ok(fmt.Sprintf("maildrop has %d messages (%d octets)", n, size))
 }

@@ -59,8 +59,31 @@ var (
 // dropMsg is one message of the maildrop snapshot.
 type dropMsg struct {
 	uid     uint32
-	data    []byte // CRLF line endings; its length is the size POP3 reports
+	raw     []byte // as stored, shared with the store
+	size    int    // of data: the size POP3 reports
+	data    []byte // CRLF line endings, made when first sent
 	deleted bool
+}
+
+// bytes is the message with CRLF line endings, made on first use: a login
+// to a large maildrop copies no message.
+func (m *dropMsg) bytes() []byte {
+	if m.data == nil {
+		m.data = normalize(m.raw)
+	}
+	return m.data
+}
+
+// popSize is the length normalize gives raw, from its size with CRLF line
+// endings (wire): normalize also ends an unterminated last line.
+func popSize(raw []byte, wire int) int {
+	switch {
+	case len(raw) == 0 || raw[len(raw)-1] == '\n':
+		return wire
+	case raw[len(raw)-1] == '\r':
+		return wire + 1
+	}
+	return wire + 2
 }
 
 type session struct {
@@ -84,10 +107,11 @@ type session struct {
 	failures  int
 	plainAuth bool // a password crossed the wire without TLS
 
-	uidValidity uint32
-	drop        []dropMsg
-	retrieved   map[int]bool
-	removed     int
+	uidValidity    uint32
+	drop           []dropMsg
+	live, liveSize int // messages not marked deleted, and their size (STAT)
+	retrieved      map[int]bool
+	removed        int
 
 	transcript []string
 

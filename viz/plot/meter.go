@@ -137,3 +137,6 @@ func Percentile(ds []time.Duration, p float64) time.Duration {
 	k := int(float64(len(s))*p/100+0.999999) - 1
 	return s[max(0, min(k, len(s)-1))]
 }
+
+// Textless: the meter reads no narration (event.Textless).
+func (m *LoadMeter) Textless() {}
