@@ -254,6 +254,8 @@ func (f *front) nextCommand() error {
 		wait, phase := f.srv.cfg.ReadTimeout, slots.Waiting
 		if authed {
 			wait, phase = idleTimeout, slots.Idle
+		} else if f.srv.slots.Crowded() {
+			wait = min(wait, slots.CrowdedTimeout)
 		}
 		f.slot.Set(phase)
 		line, err := f.readLine(wait, time.Time{})
@@ -284,7 +286,7 @@ func (f *front) readLine(wait time.Duration, deadline time.Time) ([]byte, error)
 		if _, err := f.br.Peek(1); err != nil {
 			return nil, f.readErr(err)
 		}
-		deadline = time.Now().Add(f.srv.cfg.ReadTimeout)
+		deadline = time.Now().Add(f.commandTimeout())
 		f.cmdDeadline = deadline
 	}
 	f.slot.Set(slots.Reading)
@@ -308,6 +310,18 @@ func (f *front) readLine(wait time.Duration, deadline time.Time) ([]byte, error)
 			return nil, f.readErr(err)
 		}
 	}
+}
+
+// commandTimeout is the time a command line gets once begun: ReadTimeout,
+// or less before login while the slots are crowded.
+func (f *front) commandTimeout() time.Duration {
+	f.mu.Lock()
+	authed := f.authed
+	f.mu.Unlock()
+	if !authed && f.srv.slots.Crowded() {
+		return min(f.srv.cfg.ReadTimeout, slots.CrowdedTimeout)
+	}
+	return f.srv.cfg.ReadTimeout
 }
 
 // readErr says goodbye to a client that ran out of time.

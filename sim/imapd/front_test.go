@@ -287,3 +287,51 @@ func TestCloseWithLoginAndIdleIsPrompt(t *testing.T) {
 	a.eof()
 	<-b.Closed()
 }
+
+func TestAppendLiterals(t *testing.T) {
+	ts := start(t, false, nil)
+	c := dialRaw(t, ts.addr).loggedIn(t)
+	big := "Subject: big\r\n\r\n" + strings.Repeat("0123456789abcdef", 1024) + "\r\n"
+	c.send("a1 APPEND INBOX {" + strconv.Itoa(len(big)) + "}\r\n")
+	if l := c.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("APPEND: %q", l)
+	}
+	c.send(big + "\r\n")
+	if l := c.line(); !strings.HasPrefix(l, "a1 OK") {
+		t.Fatalf("APPEND with a synchronising literal: %q", l)
+	}
+	small := "Subject: small\r\n\r\nhi\r\n"
+	c.send("a2 APPEND INBOX (\\Seen) {" + strconv.Itoa(len(small)) + "+}\r\n" + small + "\r\n")
+	if l := c.line(); !strings.HasPrefix(l, "a2 OK") {
+		t.Fatalf("APPEND with a non-synchronising literal: %q", l)
+	}
+	msgs := ts.messages(t, "INBOX")
+	if len(msgs) != 2 || string(msgs[0].Raw) != big || string(msgs[1].Raw) != small {
+		t.Fatalf("appended %d messages", len(msgs))
+	}
+	// A refused literal leaves the session in step.
+	c.send("a3 APPEND Nowhere {5}\r\n")
+	if l := c.line(); !strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "a3 NO") {
+		t.Fatalf("APPEND to a missing folder: %q", l)
+	} else if strings.HasPrefix(l, "+") {
+		c.send("hello\r\n")
+		if l := c.line(); !strings.HasPrefix(l, "a3 NO") {
+			t.Fatalf("APPEND to a missing folder: %q", l)
+		}
+	}
+	if got := c.cmd("a4", "NOOP"); !strings.HasPrefix(got, "OK") {
+		t.Fatalf("after the refused APPEND: %q", got)
+	}
+}
+
+func TestLongCommandLineIsBAD(t *testing.T) {
+	ts := start(t, false, nil)
+	c := dialRaw(t, ts.addr).loggedIn(t)
+	c.send("a1 SEARCH " + strings.Repeat("OR ALL ", 10000) + "ALL\r\n")
+	if l := c.line(); !strings.HasPrefix(l, "* BAD") {
+		t.Fatalf("overlong line: %q", l)
+	}
+	if got := c.cmd("a2", "NOOP"); !strings.HasPrefix(got, "OK") {
+		t.Fatalf("after the overlong line: %q", got)
+	}
+}

@@ -235,7 +235,11 @@ func (s *session) dispatch(line string) error {
 // readLine reads a command line. Its deadline is set once, so a client
 // trickling octets cannot stretch it.
 func (s *session) readLine() (string, error) {
-	if err := s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.ReadTimeout)); err != nil {
+	wait := s.srv.cfg.ReadTimeout
+	if s.state == authorization && s.srv.slots.Crowded() { // make room sooner
+		wait = min(wait, slots.CrowdedTimeout)
+	}
+	if err := s.conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
 		return "", fmt.Errorf("set deadline: %w", err)
 	}
 	phase := slots.Waiting

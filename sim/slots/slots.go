@@ -135,6 +135,19 @@ func (s *Slot) Shed() bool {
 	return s.wasShed
 }
 
+// Crowded reports whether three quarters of the slots or more are taken:
+// the time to wait for slow clients should then shrink.
+func (p *Pool) Crowded() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return 4*len(p.live) >= 3*p.max
+}
+
+// CrowdedTimeout is what a wait for a client not yet logged in shrinks to
+// while the pool is crowded (RFC 5321 §4.5.3.2 gives servers that freedom
+// for SMTP; the same reasoning holds for IMAP and POP3).
+const CrowdedTimeout = 10 * time.Second
+
 // Stats reports the slots in use and how many connections were shed.
 func (p *Pool) Stats() (inUse, shed int) {
 	p.mu.Lock()

@@ -70,3 +70,16 @@ func TestReleaseFreesASlot(t *testing.T) {
 		t.Fatal("released slot not reusable")
 	}
 }
+
+func TestCrowded(t *testing.T) {
+	p := New(4)
+	for i := range 3 {
+		if p.Crowded() {
+			t.Fatalf("crowded with %d of 4", i)
+		}
+		p.Admit(func() {})
+	}
+	if !p.Crowded() {
+		t.Fatal("not crowded with 3 of 4")
+	}
+}
