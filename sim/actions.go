@@ -4,11 +4,11 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -171,17 +171,19 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 	}
 	rcpts := append(append(append([]string(nil), s.To...), s.Cc...), s.Bcc...)
 	n.tracker.expect(s.ID, s.From, s.Subject, rcpts)
-	n.Bus.Publish(event.Event{Kind: event.ActionStart, Host: clientOf(s), Msg: s.ID, From: s.From,
+	client := clientOf(s)
+	n.Bus.Publish(event.Event{Kind: event.ActionStart, Actor: client.actor, Host: client.name, Msg: s.ID, From: s.From,
 		To: rcpts, Subject: s.Subject})
 
 	rec := &transcript.Recorder{}
+	step := 1 // the step the dialogue reached: its transcript belongs there
 	defer func() {
-		n.Bus.Publish(event.Event{Kind: event.SMTPTranscript, Step: 2, Msg: s.ID, Host: clientOf(s),
-			Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc), Transcript: rec.Lines()})
+		n.Bus.Publish(event.Event{Kind: event.SMTPTranscript, Step: step, Msg: s.ID, Actor: client.actor,
+			Host: client.name, Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc), Transcript: rec.Lines()})
 	}()
-	c, err := n.dialSubmission(ctx, s, sub, rec)
+	c, err := n.dialSubmission(ctx, s, sub, client, rec)
 	if err != nil {
-		n.clientFailed(1, s, sub, rcpts, err)
+		n.clientFailed(1, smtpclient.StageOf(err), s, sub, rcpts, err)
 		return nil
 	}
 	defer c.Close()
@@ -190,14 +192,16 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 		if strings.EqualFold(s.AuthMechanism, "LOGIN") {
 			a = sasl.NewLoginClient(login, password)
 		}
-		if err := c.Auth(a); err != nil {
-			n.clientFailed(1, s, sub, rcpts, err)
+		if _, err := smtpclient.Auth(c, a, n.timeout); err != nil {
+			n.clientFailed(1, event.StageAuth, s, sub, rcpts, err)
+			c.Quit() // RFC 4954 §4: a refused login ends with the reply; the client says QUIT
 			return nil
 		}
 	}
+	step = 2
 	mailOpts := &smtp.MailOptions{EnvelopeID: envID, Return: smtp.DSNReturn(strings.ToUpper(s.Ret))}
 	if err := c.Mail(s.From, mailOpts); err != nil {
-		n.clientFailed(2, s, sub, rcpts, err)
+		n.clientFailed(2, event.StageMail, s, sub, rcpts, err)
 		return nil
 	}
 	accepted := 0
@@ -210,7 +214,7 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 			}
 		}
 		if err := c.Rcpt(r, rcptOpts); err != nil {
-			n.clientFailed(2, s, sub, []string{r}, err)
+			n.clientFailed(2, event.StageRcpt, s, sub, []string{r}, err)
 			continue
 		}
 		accepted++
@@ -226,35 +230,48 @@ func (n *Network) send(ctx context.Context, s *scenarios.Send, rng *rand.Rand) e
 		}
 	}
 	if err != nil {
-		n.clientFailed(2, s, sub, rcpts, err)
+		n.clientFailed(2, event.StageData, s, sub, rcpts, err)
 		return nil
 	}
 	c.Quit()
 	return nil
 }
 
-func clientName(from string) string {
-	local := from
-	if i := strings.IndexByte(from, '@'); i >= 0 {
-		local = from[:i]
-	}
-	return local + "'s mail client"
+// clientActor is a user's mail client: its actor id and display name.
+type clientActor struct{ actor, name string }
+
+// clientFor is the mail client of a user (the address it logs in with).
+func clientFor(user string) clientActor {
+	return clientActor{actor: event.ClientActor(user), name: event.ClientName(user)}
+}
+
+// heloName is the name a user's computer gives in EHLO: the user's local
+// part made into a host name, "alice-laptop.local".
+func heloName(user string) string {
+	local, _, _ := strings.Cut(strings.ToLower(user), "@")
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, local)
+	return strings.Trim(name, "-") + "-laptop.local"
 }
 
 // dialSubmission is step 1: connect from the users' address to the server,
 // with TLS as the action asks, verifying the certificate against the
 // simulated CA as a mail client does.
-func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub submission, rec *transcript.Recorder) (*smtp.Client, error) {
-	port := n.Port(sub.host.Name, sub.svc)
-	if port == 0 {
-		return nil, fmt.Errorf("%s does not run %s (port %d): connection refused", sub.host.Name, sub.svc, sub.port)
-	}
-	n.Bus.Publish(event.Event{Kind: event.SMTPConnect, Step: 1, Msg: s.ID, Host: clientOf(s),
+func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub submission, client clientActor, rec *transcript.Recorder) (*smtp.Client, error) {
+	n.Bus.Publish(event.Event{Kind: event.SMTPConnect, Step: 1, Msg: s.ID, Actor: client.actor, Host: client.name,
 		Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc)})
+	port := n.Port(sub.host.Name, sub.svc)
+	if port == 0 { // nothing listens there: a real client's connection is refused
+		return nil, fmt.Errorf("%s does not run %s (port %d): %w", sub.host.Name, sub.svc, sub.port, syscall.ECONNREFUSED)
+	}
 	c, err := smtpclient.Dial(ctx, smtpclient.Options{
 		Local:   n.Topology.ClientAddr,
 		Remote:  netip.AddrPortFrom(sub.host.Addr, uint16(port)),
-		Name:    strings.ReplaceAll(clientOf(s), "'s mail client", "-laptop") + ".local",
+		Name:    heloName(cmp.Or(s.Login, s.From)),
 		TLS:     sub.tls,
 		Config:  &tls.Config{ServerName: sub.host.Name, RootCAs: n.CA.Pool(), Time: n.certNow},
 		Timeout: n.timeout,
@@ -264,28 +281,28 @@ func (n *Network) dialSubmission(ctx context.Context, s *scenarios.Send, sub sub
 		return nil, err
 	}
 	if state, ok := c.TLSConnectionState(); ok {
-		n.Bus.Publish(event.Event{Kind: event.SMTPTLS, Step: 1, Msg: s.ID, Host: clientOf(s),
-			Peer: sub.host.Name, Port: sub.port, TLS: tls.VersionName(state.Version)})
+		// The handshake verified the certificate against the simulated CA.
+		t := &event.TLS{Version: tls.VersionName(state.Version), Verified: true}
+		if len(state.PeerCertificates) > 0 {
+			t.Cert = event.CertOf(state.PeerCertificates[0])
+		}
+		n.Bus.Publish(event.Event{Kind: event.SMTPTLS, Step: 1, Msg: s.ID, Actor: client.actor, Host: client.name,
+			Peer: sub.host.Name, Port: sub.port, TLS: t})
 	}
 	return c, nil
 }
 
-// clientFailed records what the client saw when the server refused or the
-// connection failed, so that every message ends in a known state.
-func (n *Network) clientFailed(step int, s *scenarios.Send, sub submission, rcpts []string, err error) {
-	e := event.Event{Kind: event.SMTPReply, Step: step, Msg: s.ID, Host: clientOf(s), Peer: sub.host.Name,
-		Port: sub.port, To: rcpts, Error: err.Error(), Stage: "client"}
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		e.Code = se.Code
-		e.Enhanced = fmt.Sprintf("%d.%d.%d", se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
-		e.Error = se.Message
-	} else {
-		e.Code = 421 // RFC 5321 §4.2.3: the connection could not be used
-	}
+// clientFailed records what the client saw when the server refused (the
+// reply as it came) or the connection failed (a local failure, no code), so
+// that every message ends in a known state.
+func (n *Network) clientFailed(step int, stage string, s *scenarios.Send, sub submission, rcpts []string, err error) {
+	client := clientOf(s)
+	e := event.Event{Kind: event.SMTPReply, Step: step, Msg: s.ID, Actor: client.actor, Host: client.name,
+		Peer: sub.host.Name, Port: sub.port, Service: string(sub.svc), To: rcpts}
+	e.SetError(err, stage, event.SideClient)
 	n.Bus.Publish(e)
 }
 
-// clientOf names the computer a send comes from: its user's, the one who
+// clientOf is the computer a send comes from: its user's, the one who
 // logs in (with send-as, not the From address).
-func clientOf(s *scenarios.Send) string { return clientName(cmp.Or(s.Login, s.From)) }
+func clientOf(s *scenarios.Send) clientActor { return clientFor(cmp.Or(s.Login, s.From)) }

@@ -92,8 +92,8 @@ func (n *Network) Check() []Result {
 		r.Index = i
 		r.Pos = n.Scenario.Pos[fmt.Sprintf("expect[%d]", i)]
 		passed := r.Passed
-		n.Bus.Publish(event.Event{Kind: event.ExpectResult, Host: "-", Passed: &passed, Stage: r.Kind,
-			Detail: fmt.Sprintf("expected %s; observed %s", r.Expected, r.Observed)})
+		n.Bus.Publish(event.Event{Kind: event.ExpectResult, Host: "-", Passed: &passed, Check: r.Kind,
+			Expected: r.Expected, Observed: r.Observed})
 		results = append(results, r)
 	}
 	return results
@@ -110,9 +110,9 @@ type Summary struct {
 // where every accepted recipient ended (mailbox, bounce, queue, dropped).
 func (n *Network) Summarize() Summary {
 	counts, lost := n.tracker.conservation()
-	detail := fmt.Sprintf("accepted recipients: %d in a mailbox, %d bounced, %d still queued, %d dropped by rule",
-		counts[stateDelivered], counts[stateBounced], counts[stateQueued], counts[stateDropped])
-	e := event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.outcomes(), Detail: detail}
+	e := event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.outcomes(), Counts: map[string]int{
+		stateDelivered: counts[stateDelivered], stateBounced: counts[stateBounced],
+		stateQueued: counts[stateQueued], stateDropped: counts[stateDropped]}}
 	if len(lost) > 0 {
 		e.Error = "lost: " + strings.Join(lost, ", ")
 	}

@@ -36,7 +36,7 @@ func (n *Network) checkAuth(x *scenarios.AuthExpectation) Result {
 		}
 		a := e.Auth
 		seen = append(seen, fmt.Sprintf("%s: spf=%s dkim=%s dmarc=%s", e.Host, a.SPF.Result, a.DKIM.Result, a.DMARC.Result))
-		reasons := a.SPF.Reason + "\n" + a.DKIM.Reason + "\n" + a.DMARC.Reason + "\n" + e.Detail
+		reasons := a.SPF.Reason + "\n" + a.DKIM.Reason + "\n" + a.DMARC.Reason + "\n" + a.Why
 		if (x.SPF == "" || a.SPF.Result == x.SPF) && (x.DKIM == "" || a.DKIM.Result == x.DKIM) &&
 			(x.DMARC == "" || a.DMARC.Result == x.DMARC) &&
 			(x.ReasonContains == "" || strings.Contains(reasons, x.ReasonContains)) {

@@ -51,10 +51,13 @@ func (n *Network) checkBounced(x *scenarios.BouncedExpectation) Result {
 		if e.Kind != event.DSNSent || e.Msg != x.Message {
 			continue
 		}
-		seen = append(seen, fmt.Sprintf("%s %s for %s", e.State, e.Enhanced, strings.Join(e.To, ", ")))
-		if e.State != action || (x.Status != "" && !strings.HasPrefix(e.Enhanced, x.Status)) ||
+		if e.Notice == nil {
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("%s %s for %s", e.Notice.Action, e.Notice.Status, strings.Join(e.To, ", ")))
+		if e.Notice.Action != action || (x.Status != "" && !strings.HasPrefix(e.Notice.Status, x.Status)) ||
 			(x.Recipient != "" && !mentions(e, x.Recipient)) ||
-			(x.DiagnosticContains != "" && !strings.Contains(e.Error, x.DiagnosticContains)) {
+			(x.DiagnosticContains != "" && !strings.Contains(e.Notice.Diagnostic, x.DiagnosticContains)) {
 			continue
 		}
 		count++
@@ -116,12 +119,13 @@ func (n *Network) checkTLS(x *scenarios.TLSExpectation) Result {
 	}
 	var seen []string
 	for _, e := range n.Bus.History() {
-		if e.Kind != event.SMTPTLS || !strings.EqualFold(e.Peer, x.To) || (x.From != "" && !strings.EqualFold(e.Host, x.From)) {
+		if e.Kind != event.SMTPTLS || e.TLS == nil || !strings.EqualFold(e.Peer, x.To) ||
+			(x.From != "" && !strings.EqualFold(e.Host, x.From) && !strings.EqualFold(e.Actor, x.From)) {
 			continue
 		}
-		ok := e.TLS != "none" && e.Error == ""
-		seen = append(seen, fmt.Sprintf("%s → %s: %s %s", e.Host, e.Peer, e.TLS, e.Error))
-		if e.TLS != "none" && ok == verified {
+		encrypted := e.TLS.Version != ""
+		seen = append(seen, strings.TrimSpace(fmt.Sprintf("%s → %s: %s %s", e.Host, e.Peer, e.TLS.Version, e.Error)))
+		if encrypted && e.TLS.Verified == verified {
 			r.Passed = true
 		}
 	}

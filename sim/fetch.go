@@ -48,7 +48,7 @@ func (n *Network) fetch(ctx context.Context, f *scenarios.Fetch) error {
 		"imapnone": topology.IMAP}[f.Protocol+f.TLS]
 	port := n.Port(host.Name, svc)
 	keep := f.Keep == nil || *f.Keep
-	client := clientName(u.Address)
+	client := clientFor(u.Address)
 	rec := &transcript.Recorder{}
 	before := n.Bus.Seq()
 	var res fetchResult
@@ -86,10 +86,9 @@ func (n *Network) fetch(ctx context.Context, f *scenarios.Fetch) error {
 		})
 		cancel()
 	}
-	e := event.Event{Kind: event.FetchDone, Host: client, Peer: host.Name, User: u.Address,
+	e := event.Event{Kind: event.FetchDone, Actor: client.actor, Host: client.name, Peer: host.Name, User: u.Address,
 		Service: string(svc), Port: topology.StandardPort(svc), Folder: f.Folder, Transcript: rec.Lines(),
-		Detail: fmt.Sprintf("%d message(s), %s", len(res.messages), map[bool]string{true: "kept on the server",
-			false: "deleted from the server"}[keep])}
+		Fetch: &event.Fetch{Read: len(res.messages), Kept: keep}}
 	for _, m := range res.messages {
 		if id, ok := n.IDs.Lookup(readStored(m.raw).messageID); ok {
 			e.Messages = append(e.Messages, id)

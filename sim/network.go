@@ -26,6 +26,7 @@ import (
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/fault"
 	"github.com/mailflow/mailflow/sim/imapd"
+	"github.com/mailflow/mailflow/sim/local"
 	"github.com/mailflow/mailflow/sim/mailstore"
 	"github.com/mailflow/mailflow/sim/pki"
 	"github.com/mailflow/mailflow/sim/policy"
@@ -93,6 +94,7 @@ type Network struct {
 	// certNow is Options.CertClock, or the simulated clock.
 	certNow func() time.Time
 	faults  *fault.Injector
+	drops   dropWatch
 	tracker *tracker
 	dns     *dnsd.Server
 	mu      sync.Mutex
@@ -157,7 +159,7 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	for _, u := range topo.Users {
 		n.Store.AddUser(u.Address, u.Password)
 	}
-	n.Bus.Publish(event.Event{Kind: event.RunStart, Host: "-", Detail: s.Name})
+	n.Bus.Publish(event.Event{Kind: event.RunStart, Host: "-", Scenario: s.Name})
 	if err = n.startDNS(); err != nil {
 		return n, err
 	}
@@ -209,13 +211,17 @@ func (n *Network) startDNS() error {
 
 // observeDNS reports queries from outside the simulation (a student's dig);
 // the simulated hosts report their own lookups with the message they serve.
+// A query dropped by a fault is told to the resolver waiting for it.
 func (n *Network) observeDNS(x dnsd.Exchange) {
+	if x.Dropped {
+		n.drops.dropped(x.Client.Addr().Unmap(), x.ID)
+	}
 	if a := x.Client.Addr().Unmap(); a == n.Topology.ClientAddr || n.Topology.HostByAddr(a) != nil {
 		return
 	}
 	n.Bus.Publish(event.Event{Kind: event.DNSAnswer, Host: "dns", Peer: x.Client.String(),
 		QName: x.Question.Name, QType: dns.TypeToString[x.Question.Qtype], Rcode: x.RcodeName(),
-		Answer: x.AnswerLines()})
+		Records: dnsd.RecordsOf(x.Answer)})
 }
 
 func (n *Network) startHost(h *topology.Host) error {
@@ -238,7 +244,8 @@ func (n *Network) startHost(h *topology.Host) error {
 	q := queue.New(queue.Config{Host: h, DNS: n.DNSAddrPort(), PortOf: n.PortOf, RootCAs: n.CA.Pool(),
 		TLSTime: n.certNow, Publish: publish, Now: n.Clock.Now, Schedule: n.Clock.Schedule, Register: n.IDs.Register,
 		Policy: qpolicy, Seed: n.Scenario.Seed, Logger: n.log.With("host", h.Name, "part", "queue"),
-		WallTimeout: n.timeout})
+		WallTimeout: n.timeout, Advance: n.Clock.Advance, DNSDropped: n.drops.watch,
+		Filer: &local.Filer{Resolver: local.New(n.Topology), Store: n.Store}})
 	n.queues[h.Name] = q
 	n.closers = append(n.closers, q.Close)
 	full := map[string]string{}
@@ -452,7 +459,7 @@ func (n *Network) dnsFault(q dns.Question) *dnsd.Fault {
 		return nil
 	}
 	n.Bus.Publish(event.Event{Kind: event.FaultInjected, Host: "dns", QName: q.Name,
-		QType: dns.TypeToString[q.Qtype], Error: "DNS answers " + f.Answer})
+		QType: dns.TypeToString[q.Qtype], Fault: &event.Fault{Target: "dns", Effect: f.Answer}})
 	switch f.Answer {
 	case "nxdomain":
 		return &dnsd.Fault{Rcode: dns.RcodeNameError}

@@ -99,9 +99,9 @@ func TestCrossDomainGoesThroughSixSteps(t *testing.T) {
 	var sawMX bool
 	for _, e := range events {
 		if e.Kind == event.DNSAnswer && e.QType == "MX" && e.QName == "school.test." {
-			sawMX = len(e.Answer) == 1 && strings.Contains(e.Answer[0], "mail.school.test.")
+			sawMX = len(e.Records) == 1 && e.Records[0].Value == "mail.school.test." && e.Records[0].Pref == 10
 		}
-		if e.Kind == event.SMTPTLS && (e.Error != "" || !strings.HasPrefix(e.TLS, "TLS 1.")) {
+		if e.Kind == event.SMTPTLS && (e.TLS == nil || !e.TLS.Verified || !strings.HasPrefix(e.TLS.Version, "TLS 1.")) {
 			t.Errorf("TLS not verified on a hop: %+v", e)
 		}
 		if e.Text == "" {

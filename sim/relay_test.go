@@ -22,9 +22,9 @@ var relayBuiltins = map[string][][2]string{
 	"rate-limited-sender":        nil,
 	"blocked-sender":             nil,
 	"spam-rule-to-folder":        {{"spam", "lottery"}},
-	"alias-expansion":            {{"alias", "staff@school.test → bob@school.test, carol@school.test, dan@school.test"}},
+	"alias-expansion":            {{"alias", "bob@school.test carol@school.test dan@school.test"}},
 	"group-external-refused":     {{"alias", "teachers@school.test"}},
-	"forward-with-srs-bounce":    {{"forward", "SRS0="}, {"srs", "goes back to alice@example.test"}},
+	"forward-with-srs-bounce":    {{"forward", "SRS0="}, {"srs", "alice@example.test"}},
 	"plus-address-filter":        nil,
 	"filters-label-star-forward": {{"forward", "SRS0="}},
 	"send-as-on-behalf":          nil,
@@ -43,16 +43,19 @@ func TestRelayBuiltinsPass(t *testing.T) {
 			requirePassed(t, r.Results)
 			for _, want := range routes {
 				if !hasRoute(r.Events, want[0], want[1]) {
-					t.Errorf("no route decision %q with %q in its detail", want[0], want[1])
+					t.Errorf("no route decision %q with %q in its fields", want[0], want[1])
 				}
 			}
 		})
 	}
 }
 
-func hasRoute(events []event.Event, route, detail string) bool {
+// hasRoute finds a route decision whose fields (rule, targets, recipients,
+// rewritten sender) contain want.
+func hasRoute(events []event.Event, route, want string) bool {
 	for _, e := range events {
-		if e.Kind == event.RouteDecision && e.Route == route && strings.Contains(e.Detail, detail) {
+		fields := strings.Join([]string{e.Rule, strings.Join(e.Targets, " "), strings.Join(e.To, " "), e.Rewritten}, " | ")
+		if e.Kind == event.RouteDecision && e.Route == route && strings.Contains(fields, want) {
 			return true
 		}
 	}

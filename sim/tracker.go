@@ -133,7 +133,7 @@ func (t *tracker) Handle(e event.Event) {
 	case event.SMTPReply:
 		// The client's own account of a refusal: what a server refuses on
 		// a later hop is the queue's to report (deferred or failed).
-		if e.Code >= 400 && e.Stage == "client" {
+		if _, client := event.ClientUser(e.Actor); client && e.Failed() {
 			set(stateRejected)
 			m.lastError = e.Error
 		}

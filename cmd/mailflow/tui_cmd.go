@@ -295,8 +295,8 @@ func replayTrace(ctx context.Context, stdout io.Writer, path, langFlag, themeFla
 	}
 	title := path
 	for _, e := range events {
-		if e.Kind == event.RunStart && e.Detail != "" {
-			title = e.Detail + " (" + path + ")"
+		if e.Kind == event.RunStart && e.Scenario != "" {
+			title = e.Scenario + " (" + path + ")"
 			break
 		}
 	}

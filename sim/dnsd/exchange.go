@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/mailflow/mailflow/sim/event"
 )
 
 // Fault changes the reply to one question, for lessons on DNS failures.
@@ -34,6 +36,7 @@ func (f Fault) String() string {
 // Exchange is one query and the reply it got, reported to Config.Observe.
 type Exchange struct {
 	Client     netip.AddrPort
+	ID         uint16 // the query's message id
 	Proto      string // "udp" or "tcp"
 	Question   dns.Question
 	Rcode      int
@@ -95,4 +98,35 @@ func className(c uint16) string {
 		return s
 	}
 	return fmt.Sprintf("CLASS%d", c)
+}
+
+// RecordsOf gives resource records as event data: owner, type, TTL, and the
+// value a learner reads (an MX's target with its preference, an address, a
+// text), with no text left to parse.
+func RecordsOf(rrs []dns.RR) []event.Record {
+	out := make([]event.Record, 0, len(rrs))
+	for _, rr := range rrs {
+		h := rr.Header()
+		r := event.Record{Name: h.Name, Type: typeName(h.Rrtype), TTL: h.Ttl}
+		switch rr := rr.(type) {
+		case *dns.MX:
+			r.Pref, r.Value = int(rr.Preference), rr.Mx
+		case *dns.A:
+			r.Value = rr.A.String()
+		case *dns.AAAA:
+			r.Value = rr.AAAA.String()
+		case *dns.CNAME:
+			r.Value = rr.Target
+		case *dns.NS:
+			r.Value = rr.Ns
+		case *dns.PTR:
+			r.Value = rr.Ptr
+		case *dns.TXT:
+			r.Value = strings.Join(rr.Txt, "")
+		default:
+			r.Value = strings.TrimPrefix(rr.String(), h.String())
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -53,7 +53,7 @@ func (h *handler) respond(req *dns.Msg, proto string, client netip.AddrPort) (re
 	if req == nil || req.Response {
 		return nil, x, false // answering responses invites reflection loops
 	}
-	x.Client, x.Proto = client, proto
+	x.Client, x.Proto, x.ID = client, proto, req.Id
 	if len(req.Question) > 0 {
 		x.Question = req.Question[0]
 	}

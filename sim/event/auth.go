@@ -11,8 +11,9 @@ type AuthResults struct {
 	DKIM  AuthCheck `json:"dkim"`
 	DMARC AuthCheck `json:"dmarc"`
 	// Action is what the server did because of them: accept, spam (filed
-	// in the Spam folder) or reject.
+	// in the Spam folder) or reject; Why says so in words.
 	Action string `json:"action"`
+	Why    string `json:"why,omitempty"`
 }
 
 // AuthCheck is one method's verdict: a result of RFC 8601 (pass, fail,

@@ -106,6 +106,10 @@ func (b *Bus) Publish(e Event) Event {
 	defer b.mu.Unlock()
 	b.seq++
 	e.Seq = b.seq
+	e.V = Version
+	if e.Actor == "" {
+		e.Actor = e.Host
+	}
 	if e.Time.IsZero() {
 		e.Time = b.clock.Stamp()
 	}

@@ -17,7 +17,7 @@ func TestHistoryLimitKeepsTheNewest(t *testing.T) {
 	b := NewBus(&tickClock{}, nil)
 	b.SetHistoryLimit(limit)
 	for i := range 10 * limit {
-		b.Publish(Event{Kind: SMTPConnect, Detail: string(rune('a' + i%26))})
+		b.Publish(Event{Kind: SMTPConnect, Error: string(rune('a' + i%26))})
 		if h := len(b.history); h >= 2*limit {
 			t.Fatalf("history holds %d events after %d, limit %d", h, i+1, limit)
 		}

@@ -40,8 +40,8 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
-// ReadTrace reads a JSON Lines trace back into events. A malformed line is an
-// error naming its line number.
+// ReadTrace reads a JSON Lines trace back into events. A malformed line, or
+// one of another format version, is an error naming its line number.
 func ReadTrace(r io.Reader) ([]Event, error) {
 	var events []Event
 	sc := bufio.NewScanner(r)
@@ -55,6 +55,9 @@ func ReadTrace(r io.Reader) ([]Event, error) {
 		var e Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return events, fmt.Errorf("trace line %d: %w", line, err)
+		}
+		if e.V != Version {
+			return events, fmt.Errorf("trace line %d: event format v%d, this mailflow reads v%d (record the trace again)", line, e.V, Version)
 		}
 		events = append(events, e)
 	}

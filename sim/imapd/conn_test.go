@@ -97,7 +97,7 @@ func TestStartTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := ts.stop(t)
-	if len(events) != 1 || !strings.HasPrefix(events[0].TLS, "TLS 1.") || strings.Contains(events[0].Detail, "without TLS") {
+	if len(events) != 1 || events[0].TLS == nil || !strings.HasPrefix(events[0].TLS.Version, "TLS 1.") || events[0].Fetch.PlainAuth {
 		t.Fatalf("events %+v", events)
 	}
 }
@@ -133,7 +133,7 @@ func TestImplicitTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := ts.stop(t)
-	if len(events) != 1 || events[0].Service != "imaps" || events[0].TLS == "" {
+	if len(events) != 1 || events[0].Service != "imaps" || events[0].TLS == nil {
 		t.Fatalf("events %+v", events)
 	}
 }
@@ -166,7 +166,7 @@ func TestThreeFailedLoginsClose(t *testing.T) {
 		t.Fatal("connection still open after three failures")
 	}
 	events := ts.stop(t)
-	if len(events) != 1 || events[0].Error == "" || events[0].User != alice || !strings.Contains(events[0].Detail, "without TLS") {
+	if len(events) != 1 || events[0].Error == "" || events[0].User != alice || events[0].Fetch == nil || !events[0].Fetch.PlainAuth {
 		t.Fatalf("events %+v", events)
 	}
 }

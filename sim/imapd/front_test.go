@@ -264,7 +264,7 @@ func TestAllowPlaintextAuth(t *testing.T) {
 	}
 	c.cmd("a2", "LOGOUT")
 	events := ts.stop(t)
-	if len(events) != 1 || !strings.Contains(events[0].Detail, "without TLS") {
+	if len(events) != 1 || events[0].Fetch == nil || !events[0].Fetch.PlainAuth {
 		t.Fatalf("events %+v", events)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -209,7 +208,7 @@ func TestLoginListSelectFetch(t *testing.T) {
 	}
 	events := ts.stop(t)
 	if len(events) != 1 || events[0].Kind != event.RetrievalFetch || events[0].User != alice ||
-		events[0].Service != "imap" || !strings.HasPrefix(events[0].Detail, "messages read 1,") {
+		events[0].Service != "imap" || events[0].Fetch == nil || events[0].Fetch.Read != 1 {
 		t.Fatalf("events %+v", events)
 	}
 }

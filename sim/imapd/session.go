@@ -93,16 +93,15 @@ func (s *session) Close() error {
 	e := event.Event{
 		Kind: event.RetrievalFetch, Host: s.srv.cfg.Host, User: s.user, Service: s.conn.service,
 		Port: s.conn.port, Conn: s.conn.id, Peer: s.conn.RemoteAddr().String(), Folder: s.folder,
-		TLS: s.tlsVersion(),
+		Fetch: &event.Fetch{Read: len(s.read), Deleted: s.expunged, Appended: s.appended,
+			AuthFailures: s.failures, PlainAuth: s.plainAuth},
+	}
+	if v := s.tlsVersion(); v != "" {
+		e.TLS = &event.TLS{Version: v}
 	}
 	if s.user == "" {
 		e.User = s.tried
 		e.Error = fmt.Sprintf("authentication failed (%d attempts)", s.failures)
-	} else {
-		e.Detail = fmt.Sprintf("messages read %d, expunged %d, appended %d", len(s.read), s.expunged, s.appended)
-	}
-	if s.plainAuth {
-		e.Detail = strings.TrimPrefix(e.Detail+"; password sent without TLS", "; ")
 	}
 	s.srv.publish(e)
 	return nil

@@ -16,6 +16,8 @@ import (
 type Exchange struct {
 	Name, Type, Rcode string
 	Answer            []string
+	// RRs are the answer's records as data, for events.
+	RRs []dns.RR
 }
 
 // Resolver asks the simulated DNS server, from a host's own address, the
@@ -77,7 +79,7 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 		r.observe(x)
 		return nil, derr("timeout", true, false)
 	}
-	x.Rcode = dns.RcodeToString[resp.Rcode]
+	x.Rcode, x.RRs = dns.RcodeToString[resp.Rcode], resp.Answer
 	for _, rr := range resp.Answer {
 		x.Answer = append(x.Answer, strings.ReplaceAll(rr.String(), "\t", " "))
 	}

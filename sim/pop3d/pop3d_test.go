@@ -235,8 +235,8 @@ func TestFullSession(t *testing.T) {
 	if e.Kind != event.RetrievalFetch || e.User != alice || e.Service != "pop3" || e.Host != host || e.Conn == "" {
 		t.Fatalf("event %+v", e)
 	}
-	if !strings.Contains(e.Detail, "1 of 2 messages retrieved, 0 deleted") || !strings.Contains(e.Detail, "without TLS") {
-		t.Fatalf("detail %q", e.Detail)
+	if f := e.Fetch; f == nil || f.Read != 1 || f.Total != 2 || f.Deleted != 0 || !f.PlainAuth {
+		t.Fatalf("fetch %+v", e.Fetch)
 	}
 	joined := strings.Join(e.Transcript, "\n")
 	if strings.Contains(joined, pw) || !strings.Contains(joined, "C: PASS ****") || !strings.Contains(joined, "S: +OK 2 24") {
@@ -361,7 +361,7 @@ func TestDeleQuitRemovesFromStore(t *testing.T) {
 		t.Fatalf("store after QUIT: %+v", msgs)
 	}
 	events := ts.stop(t)
-	if len(events) != 1 || !strings.Contains(events[0].Detail, "1 deleted") {
+	if len(events) != 1 || events[0].Fetch == nil || events[0].Fetch.Deleted != 1 {
 		t.Fatalf("events %+v", events)
 	}
 }
@@ -407,7 +407,7 @@ func TestSTLS(t *testing.T) {
 	c.ok("QUIT")
 	c.eof()
 	events := ts.stop(t)
-	if len(events) != 1 || events[0].TLS == "" || strings.Contains(events[0].Detail, "without TLS") {
+	if len(events) != 1 || events[0].TLS == nil || events[0].Fetch.PlainAuth {
 		t.Fatalf("events %+v", events)
 	}
 }
@@ -440,7 +440,7 @@ func TestImplicitTLS(t *testing.T) {
 	c.ok("QUIT")
 	c.eof()
 	events := ts.stop(t)
-	if len(events) != 1 || events[0].Service != "pop3s" || !strings.HasPrefix(events[0].TLS, "TLS 1.") {
+	if len(events) != 1 || events[0].Service != "pop3s" || events[0].TLS == nil || !strings.HasPrefix(events[0].TLS.Version, "TLS 1.") {
 		t.Fatalf("events %+v", events)
 	}
 }

@@ -319,18 +319,15 @@ func (s *session) finish() {
 		Kind: event.RetrievalFetch, Host: s.srv.cfg.Host, User: s.user, Service: s.service,
 		Port: s.port, Conn: s.id, Peer: s.conn.RemoteAddr().String(), Folder: mailstore.Inbox,
 		Transcript: s.transcript,
+		Fetch: &event.Fetch{Read: len(s.retrieved), Total: len(s.drop), Deleted: s.removed,
+			AuthFailures: s.failures, PlainAuth: s.plainAuth},
 	}
 	if tc, ok := s.conn.(*tls.Conn); ok {
-		e.TLS = tls.VersionName(tc.ConnectionState().Version)
+		e.TLS = &event.TLS{Version: tls.VersionName(tc.ConnectionState().Version)}
 	}
 	if s.user == "" {
 		e.User = s.tried
 		e.Error = fmt.Sprintf("authentication failed (%d attempts)", s.failures)
-	} else {
-		e.Detail = fmt.Sprintf("%d of %d messages retrieved, %d deleted", len(s.retrieved), len(s.drop), s.removed)
-	}
-	if s.plainAuth {
-		e.Detail = strings.TrimPrefix(e.Detail+"; password sent without TLS", "; ")
 	}
 	s.srv.publish(e)
 }

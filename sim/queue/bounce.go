@@ -29,7 +29,7 @@ func (q *Queue) bounceFailed(e *Entry) {
 	}
 	if e.From == "" {
 		q.publish(event.Event{Kind: event.MessageDropped, Msg: e.Msg, To: addresses(failed),
-			Detail: "a bounce that cannot be delivered is not bounced again (null sender)"})
+			Reason: event.ReasonNullSender})
 		return
 	}
 	var notify []*Recipient
@@ -46,7 +46,7 @@ func (q *Queue) bounceFailed(e *Entry) {
 			}
 		}
 		q.publish(event.Event{Kind: event.MessageDropped, Msg: e.Msg, To: addresses(quiet),
-			Detail: "no bounce: the sender asked for none (NOTIFY)"})
+			Reason: event.ReasonNotify})
 	}
 	if len(notify) > 0 {
 		q.sendDSN(e, notify, dsn.Failed)
@@ -120,9 +120,8 @@ func (q *Queue) sendDSN(e *Entry, rs []*Recipient, action dsn.Action) {
 	}
 	q.cfg.Register(messageID, id)
 	status := rs[0].Status
-	q.publish(event.Event{Kind: event.DSNSent, Msg: e.Msg, From: e.From, To: addresses(rs),
-		Enhanced: status, State: string(action), Error: rs[0].Diagnosis,
-		Detail: fmt.Sprintf("notice %s (%s) to %s", id, dsn.Describe(status), e.From)})
+	q.publish(event.Event{Kind: event.DSNSent, Msg: e.Msg, From: e.From, To: addresses(rs), State: string(action),
+		Notice: &event.Notice{ID: id, Action: string(action), Status: status, Diagnostic: rs[0].Diagnosis}})
 	// The notice is a message of its own, with the null sender so that it
 	// can never cause another notice.
 	q.Enqueue(smtpd.Outbound{Msg: id, From: "", To: []string{e.From}, Data: raw, Arrived: now, FromHost: host})

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/local"
 	"github.com/mailflow/mailflow/sim/smtpd"
 	"github.com/mailflow/mailflow/topology"
 )
@@ -48,6 +49,9 @@ type Policy struct {
 	// CommandTimeout is the simulated time the client waits for a reply
 	// (RFC 5321 §4.5.3.2 asks for minutes). Default 5m.
 	CommandTimeout time.Duration
+	// ResolverTimeout is the simulated time a DNS query that gets no
+	// answer costs. Default 5s.
+	ResolverTimeout time.Duration
 }
 
 // RelayAuth is a smarthost login.
@@ -77,6 +81,16 @@ type Config struct {
 	Policy   Policy
 	Seed     int64
 	Logger   *slog.Logger
+	// Filer files mail for the mailboxes this host keeps (bounces and
+	// notices for its own users) without SMTP.
+	Filer *local.Filer
+	// Advance moves the simulated clock on: a DNS query that was dropped
+	// costs the resolver's timeout.
+	Advance func(time.Duration)
+	// DNSDropped returns a channel closed when the DNS server drops the
+	// query with this id from this address, so that the resolver stops
+	// waiting in real time; stop forgets it.
+	DNSDropped func(from netip.Addr, id uint16) (dropped <-chan struct{}, stop func())
 	// DialTimeout and WallTimeout bound one attempt in wall time. Defaults
 	// 5s and 60s.
 	DialTimeout time.Duration
@@ -102,6 +116,7 @@ type Recipient struct {
 	Remote    string // the MX that gave the last answer
 	Diagnosis string // the reply as received, for the bounce
 	Attempted time.Time
+	step      int // the step of the last failure
 }
 
 // Entry is a message in the queue.
@@ -170,6 +185,9 @@ func New(cfg Config) *Queue {
 	}
 	if p.CommandTimeout == 0 {
 		p.CommandTimeout = 5 * time.Minute
+	}
+	if p.ResolverTimeout == 0 {
+		p.ResolverTimeout = 5 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var h uint64
@@ -286,6 +304,7 @@ func (q *Queue) attempt(e *Entry) {
 				r.State = Delivered
 			default:
 				r.LastError, r.Status, r.Remote, r.Diagnosis = res.err.Error(), res.err.status(), res.remote, res.err.diagnostic()
+				r.step = res.err.step
 				if res.err.permanent {
 					r.State = Failed
 				}
@@ -314,8 +333,10 @@ func (q *Queue) afterAttempt(e *Entry) {
 		}
 		q.mu.Unlock()
 		for _, r := range gaveUp { // published without the lock: a gate may hold the publisher
-			q.publish(event.Event{Kind: event.QueueFailed, Step: 5, Msg: e.Msg, To: []string{r.Address},
-				Enhanced: "4.4.7", Error: r.Diagnosis})
+			ev := event.Event{Kind: event.QueueFailed, Step: r.step, Msg: e.Msg, To: []string{r.Address},
+				State: "failed", Attempt: e.Attempts}
+			ev.SetLocal(event.ReasonGiveUp, r.Status, "", r.Diagnosis)
+			q.publish(ev)
 		}
 	}
 	if !e.Pending() {
@@ -336,8 +357,7 @@ func (q *Queue) afterAttempt(e *Entry) {
 	e.NextTry = next
 	q.mu.Unlock()
 	q.publish(event.Event{Kind: event.QueueRetry, Msg: e.Msg, To: pendingOf(e), State: "queued",
-		Attempt: e.Attempts, Next: &next, Detail: fmt.Sprintf("attempt %d failed; next attempt at %s (in %s)",
-			e.Attempts, next.Format("Mon 15:04"), humanDuration(next.Sub(now)))})
+		Attempt: e.Attempts, Next: &next})
 	q.cfg.Schedule(next, func() { q.attempt(e) })
 }
 

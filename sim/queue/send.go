@@ -1,12 +1,14 @@
 package queue
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/smtpclient"
 )
 
 // send runs the SMTP transactions for rcpts on an open connection. A server
@@ -14,32 +16,34 @@ import (
 // further transactions. The error is for a transaction that failed as a
 // whole (MAIL, DATA, the final reply, a timeout); per-recipient refusals are
 // in the results.
-func (q *Queue) send(c *smtp.Client, e *Entry, rcpts []string, mxName string) (map[string]result, *deliveryError) {
+func (q *Queue) send(c *smtp.Client, e *Entry, rcpts []string, mxName string) (map[string]result, event.Reply, *deliveryError) {
 	results := map[string]result{}
+	var done event.Reply
 	if limit, ok := c.MaxMessageSize(); ok && limit > 0 && len(e.Data) > limit {
 		// RFC 1870 §6: do not send what the server said it will not take.
-		return nil, &deliveryError{permanent: true, code: 552, enhanced: "5.3.4",
-			text: fmt.Sprintf("message is %d bytes, %s takes at most %d (SIZE)", len(e.Data), mxName, limit)}
+		// The host decides this itself from the EHLO: no reply says it.
+		return nil, done, localError(true, 5, event.ReasonSize, event.StageMail,
+			"message is %d bytes, %s takes at most %d (SIZE)", len(e.Data), mxName, limit)
 	}
 	rest := rcpts
 	for len(rest) > 0 {
 		var later []string
-		if err := q.timed("MAIL", func() error { return c.Mail(e.From, q.mailOptions(c, e)) }); err != nil {
-			return nil, err
+		if err := q.timed(event.StageMail, func() error { return c.Mail(e.From, q.mailOptions(c, e)) }); err != nil {
+			return nil, done, err
 		}
 		var accepted []string
 		for i, r := range rest {
-			err := q.timed("RCPT", func() error { return c.Rcpt(r, q.rcptOptions(c, e, r)) })
+			err := q.timed(event.StageRcpt, func() error { return c.Rcpt(r, q.rcptOptions(c, e, r)) })
 			switch {
 			case err == nil:
 				accepted = append(accepted, r)
-			case err.code == 452 && err.enhanced == "4.5.3" && len(accepted) > 0:
+			case err.reply != nil && err.reply.Code == 452 && err.reply.Enhanced == "4.5.3" && len(accepted) > 0:
 				later = rest[i:] // too many recipients: these go in the next transaction
-			case err.code != 0:
+			case err.reply != nil:
 				results[strings.ToLower(r)] = result{err: err, remote: mxName}
 				continue
 			default:
-				return nil, err
+				return nil, done, err
 			}
 			if later != nil {
 				break
@@ -47,9 +51,9 @@ func (q *Queue) send(c *smtp.Client, e *Entry, rcpts []string, mxName string) (m
 		}
 		if len(accepted) == 0 {
 			if err := c.Reset(); err != nil {
-				return nil, connError(err, mxName)
+				return nil, done, connError(err, mxName)
 			}
-		} else if err := q.timed("DATA", func() error { return q.data(c, e) }); err != nil {
+		} else if err := q.timed(event.StageData, func() (err error) { done, err = q.data(c, e); return err }); err != nil {
 			for _, r := range accepted {
 				results[strings.ToLower(r)] = result{err: err, remote: mxName}
 			}
@@ -60,38 +64,43 @@ func (q *Queue) send(c *smtp.Client, e *Entry, rcpts []string, mxName string) (m
 		}
 		rest = later
 	}
-	return results, nil
+	return results, done, nil
 }
 
-func (q *Queue) data(c *smtp.Client, e *Entry) error {
+// data sends the content and returns the server's final reply.
+func (q *Queue) data(c *smtp.Client, e *Entry) (event.Reply, error) {
 	w, err := c.Data()
 	if err != nil {
-		return err
+		return event.Reply{}, err
 	}
 	if _, err := w.Write(e.Data); err != nil {
-		return err
+		return event.Reply{}, err
 	}
-	return w.Close()
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		return event.Reply{}, err
+	}
+	return smtpclient.SplitReply(250, resp.StatusText, event.StageData), nil
 }
 
 // timed runs one command and measures it in simulated time: a server that
 // takes longer than the command timeout (a slow-server fault) counts as a
 // timeout, as a real client would give up waiting (RFC 5321 §4.5.3.2).
-func (q *Queue) timed(cmd string, fn func() error) *deliveryError {
+func (q *Queue) timed(stage string, fn func() error) *deliveryError {
 	start := q.cfg.Now()
 	err := fn()
 	if took := q.cfg.Now().Sub(start); took > q.cfg.Policy.CommandTimeout {
-		return &deliveryError{enhanced: "4.4.2", text: fmt.Sprintf("timed out: no reply to %s within %s (the server took %s)",
-			cmd, q.cfg.Policy.CommandTimeout, took.Round(time.Second))}
+		return localError(false, 5, event.ReasonTimeout, stage, "timed out: no reply to %s within %s (the server took %s)",
+			strings.ToUpper(stage), q.cfg.Policy.CommandTimeout, took.Round(time.Second))
 	}
 	if err == nil {
 		return nil
 	}
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		return replyError(se)
+	d := fromError(err, stage)
+	if d.reply == nil {
+		d.text = fmt.Sprintf("connection lost during %s: %v", strings.ToUpper(stage), err)
 	}
-	return &deliveryError{enhanced: "4.4.2", text: fmt.Sprintf("connection lost during %s: %v", cmd, err)}
+	return d
 }
 
 // mailOptions passes the DSN parameters on (RFC 3461 §4) when the next hop

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/transcript"
 )
 
@@ -27,7 +28,12 @@ const (
 
 // ErrNoStartTLS is returned when STARTTLS was asked for and the server does
 // not offer it.
-var ErrNoStartTLS = errors.New("server does not offer STARTTLS")
+var ErrNoStartTLS error = noStartTLS{}
+
+type noStartTLS struct{}
+
+func (noStartTLS) Error() string       { return "server does not offer STARTTLS" }
+func (noStartTLS) LocalReason() string { return event.ReasonNoStartTLS }
 
 // Options say how to connect.
 type Options struct {
@@ -40,12 +46,21 @@ type Options struct {
 	Record  *transcript.Recorder
 }
 
-// Dial connects, sets up TLS as asked and says EHLO.
+// Dial connects, sets up TLS as asked and says EHLO. A failure comes as a
+// *DialError naming the dialogue stage it happened at.
 func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
+	c, stage, err := dial(ctx, o)
+	if err != nil {
+		return nil, &DialError{Stage: stage, Err: err}
+	}
+	return c, nil
+}
+
+func dial(ctx context.Context, o Options) (*smtp.Client, string, error) {
 	d := net.Dialer{Timeout: o.Timeout, LocalAddr: &net.TCPAddr{IP: net.IP(o.Local.AsSlice())}}
 	dialed, err := d.DialContext(ctx, "tcp", o.Remote.String())
 	if err != nil {
-		return nil, err
+		return nil, event.StageConnect, err
 	}
 	// Ending ctx ends the session too, not just the dial: closing the
 	// network must not wait for a command timeout.
@@ -66,12 +81,26 @@ func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
 		cancel()
 		if err != nil {
 			raw.Close()
-			return nil, &TLSError{Err: err}
+			return nil, event.StageConnect, &TLSError{Err: err}
 		}
 		conn = tc
 	}
 	if o.Record != nil && o.TLS != Implicit {
 		conn = o.Record.Wrap(conn)
+	}
+	// stage names what a failure answered: the greeting, EHLO or STARTTLS,
+	// as the transcript's last command says.
+	stage := func(after string) string {
+		if o.Record == nil {
+			return after
+		}
+		switch o.Record.LastCommand() {
+		case "":
+			return event.StageConnect
+		case "STARTTLS":
+			return event.StageStartTLS
+		}
+		return event.StageEHLO
 	}
 	var c *smtp.Client
 	if o.TLS == StartTLS {
@@ -81,9 +110,13 @@ func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
 		if err != nil {
 			raw.Close()
 			if err.Error() == "smtp: server doesn't support STARTTLS" {
-				return nil, ErrNoStartTLS
+				return nil, event.StageStartTLS, ErrNoStartTLS
 			}
-			return nil, err
+			var se *smtp.SMTPError
+			if !errors.As(err, &se) && stage(event.StageStartTLS) == event.StageStartTLS {
+				return nil, event.StageStartTLS, &TLSError{Err: err}
+			}
+			return nil, stage(event.StageConnect), err
 		}
 	} else {
 		c = smtp.NewClient(conn)
@@ -97,11 +130,34 @@ func Dial(ctx context.Context, o Options) (*smtp.Client, error) {
 		c.Close()
 		var se *smtp.SMTPError
 		if o.TLS == StartTLS && !errors.As(err, &se) {
-			return nil, &TLSError{Err: err} // the handshake runs with the first command after STARTTLS
+			// the handshake runs with the first command after STARTTLS
+			return nil, event.StageStartTLS, &TLSError{Err: err}
 		}
-		return nil, err
+		if o.TLS == StartTLS {
+			return nil, event.StageEHLO, err
+		}
+		return nil, stage(event.StageEHLO), err
 	}
-	return c, nil
+	return c, "", nil
+}
+
+// DialError is a failure to set up a connection, with the stage of the
+// dialogue it happened at (connect, ehlo, starttls).
+type DialError struct {
+	Stage string
+	Err   error
+}
+
+func (e *DialError) Error() string { return e.Err.Error() }
+func (e *DialError) Unwrap() error { return e.Err }
+
+// StageOf is the dialogue stage of a Dial failure, "connect" for others.
+func StageOf(err error) string {
+	var de *DialError
+	if errors.As(err, &de) && de.Stage != "" {
+		return de.Stage
+	}
+	return event.StageConnect
 }
 
 // TLSError is a failed TLS handshake.
@@ -109,6 +165,15 @@ type TLSError struct{ Err error }
 
 func (e *TLSError) Error() string { return "TLS handshake: " + e.Err.Error() }
 func (e *TLSError) Unwrap() error { return e.Err }
+
+// LocalReason classifies the failure for events: a certificate the client
+// does not trust, or another handshake failure.
+func (e *TLSError) LocalReason() string {
+	if r, _ := event.LocalReasonOf(e.Err); r == event.ReasonCertificate {
+		return r
+	}
+	return event.ReasonTLS
+}
 
 // heloConn replaces the placeholder name in the first EHLO.
 type heloConn struct {

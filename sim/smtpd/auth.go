@@ -61,7 +61,7 @@ func (c *conn) auth(arg string) bool {
 	case c.inMail:
 		return c.outOfSequence("AUTH not allowed during a mail transaction") == nil
 	case !c.tls && !c.srv.cfg.AllowPlaintextAuth:
-		return c.replyErr(c.sess.reject(1, "auth", errEncryptionRequired)) == nil
+		return c.replyErr(c.sess.reject(c.sess.stepHere(1), "auth", errEncryptionRequired)) == nil
 	}
 	fields := strings.Fields(arg)
 	if len(fields) == 0 || len(fields) > 2 {

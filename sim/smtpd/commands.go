@@ -152,7 +152,7 @@ func (c *conn) data(arg string) bool {
 	if err != nil {
 		return c.replyErr(err) == nil
 	}
-	return c.reply(250, "2.0.0", "OK: queued") == nil
+	return c.reply(replyDataOK.Code, enhanced(replyDataOK.EnhancedCode), replyDataOK.Message) == nil
 }
 
 // startTLS upgrades the connection (RFC 3207). After a failed handshake

@@ -48,17 +48,20 @@ func (ss *session) accept(raw []byte) error {
 		case "spam":
 			spam = true
 			d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: ss.rcpts, Route: "spam",
-				Detail: fmt.Sprintf("content rule: %q → Spam folder", word)})
+				Reason: "content", Rule: word, Folder: "Spam"})
 		}
 	}
 	if ss.quarantine != "" && !spam {
 		spam = true
-		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: ss.rcpts, Route: "spam", Detail: ss.quarantine})
+		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: msg, To: ss.rcpts, Route: "spam",
+			Reason: "dmarc", Rule: ss.quarantine, Folder: "Spam"})
 	}
 	d.raw = append([]byte(ss.receivedHeader(now)), raw...)
 
-	d.note(event.Event{Kind: event.SMTPAccepted, Step: ss.stepHere(2), Msg: msg, From: ss.from, To: ss.rcpts,
-		Subject: info.subject, Size: len(d.raw), Attachments: info.attachments, Code: 250})
+	accepted := event.Event{Kind: event.SMTPAccepted, Step: ss.stepHere(2), Msg: msg, From: ss.from, To: ss.rcpts,
+		Subject: info.subject, Size: len(d.raw), Attachments: info.attachments}
+	accepted.SetReply(event.ReplyOf(replyDataOK, event.StageData, event.SideServer))
+	d.note(accepted)
 
 	var locals, remote []string
 	for _, rcpt := range ss.rcpts {
@@ -76,9 +79,7 @@ func (ss *session) accept(raw []byte) error {
 		}
 		if len(remote) > 0 {
 			e := event.Event{Kind: event.RouteDecision, Step: 3, Msg: msg, To: remote, Route: "relay"}
-			if ss.relayWhy != "" {
-				e.Detail = "relaying allowed: " + ss.relayWhy
-			}
+			e.Rule = ss.relayWhy
 			d.note(e)
 		}
 	}
@@ -126,7 +127,7 @@ func (d *delivery) commit() error {
 	if len(d.queue) > 0 {
 		if err := cfg.Enqueue(d.queue...); err != nil {
 			cfg.Logger.Error("enqueue", "conn", ss.id, "msg", d.msg, "err", err)
-			return ss.reject(3, "data", errLocalError, ss.rcpts...)
+			return ss.reject(ss.stepHere(2), "data", errLocalError, ss.rcpts...)
 		}
 	}
 	for _, f := range d.files {
@@ -164,7 +165,7 @@ func (d *delivery) local(rcpt string, m local.Message, spam bool) error {
 	kind, orig := cfg.Resolver.Kind(rcpt)
 	if kind == local.Bounce {
 		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: []string{rcpt}, Route: "srs",
-			Detail: fmt.Sprintf("%s is an SRS address: the notice goes back to %s", rcpt, orig)})
+			Targets: []string{orig}})
 		d.forward([]string{orig}, "")
 		return nil
 	}
@@ -174,12 +175,11 @@ func (d *delivery) local(rcpt string, m local.Message, spam bool) error {
 		for _, t := range targets {
 			names = append(names, targetName(t))
 		}
-		detail := fmt.Sprintf("%s → %s", rcpt, strings.Join(names, ", "))
+		e := event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: []string{rcpt}, Route: "alias", Targets: names}
 		if loopErr != nil {
-			detail += " (" + loopErr.Error() + ": stopped there)"
+			e.Error = loopErr.Error()
 		}
-		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: []string{rcpt}, Route: "alias",
-			Detail: detail})
+		d.note(e)
 	}
 	var forwards []string
 	for _, t := range targets {
@@ -223,7 +223,7 @@ func (d *delivery) store(rcpt string, u *topology.User, m local.Message, spam bo
 	}
 	if dec.Delete {
 		d.note(event.Event{Kind: event.MessageDropped, Step: 6, Msg: d.msg, To: []string{rcpt}, User: u.Address,
-			Detail: "deleted by " + u.Address + "'s " + dec.Filter})
+			Reason: event.ReasonFilter, Rule: dec.Filter})
 		return dec.Forward, nil
 	}
 	if !cfg.Store.HasUser(u.Address) {
@@ -232,12 +232,7 @@ func (d *delivery) store(rcpt string, u *topology.User, m local.Message, spam bo
 	}
 	e := event.Event{Kind: event.MailboxStore, Step: 6, Msg: d.msg, User: u.Address, To: []string{rcpt},
 		Folder: dec.Folder, Subject: m.Subject, Peer: "-"}
-	if dec.Filter != "" {
-		e.Detail = dec.Filter
-		if len(dec.Flags) > 0 {
-			e.Detail += ", flagged " + strings.Join(dec.Flags, " ")
-		}
-	}
+	e.Rule, e.Flags = dec.Filter, dec.Flags
 	d.note(e)
 	d.files = append(d.files, filing{user: u.Address, rcpt: rcpt, folder: dec.Folder, flags: dec.Flags,
 		event: len(d.events) - 1})
@@ -258,7 +253,7 @@ func (d *delivery) forward(to []string, sender string) {
 	out.Forwarded = true
 	if sender != "" {
 		d.note(event.Event{Kind: event.RouteDecision, Step: 6, Msg: d.msg, To: to, Route: "forward",
-			Detail: fmt.Sprintf("envelope sender rewritten (SRS): %s → %s", sender, out.From)})
+			From: sender, Rewritten: out.From})
 	}
 	d.queue = append(d.queue, out)
 }

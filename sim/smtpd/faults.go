@@ -48,16 +48,20 @@ func (s *Server) advance(d time.Duration) {
 }
 
 // publishFault tells that a fault struck, before its effect shows.
-func (s *Server) publishFault(f *fault.SMTP, port int, what string) {
-	e := event.Event{Kind: event.FaultInjected, Host: s.cfg.Host.Name, Stage: f.Stage, Port: port, Error: what}
-	if f.Reply != nil {
-		e.Code, e.Enhanced = f.Reply.Code, enhanced(f.Reply.EnhancedCode)
-		if what == "" {
-			e.Error = f.Reply.Message
-		}
+// (what, the caller's words for it, is told by the effect keyword.)
+func (s *Server) publishFault(f *fault.SMTP, port int, _ string) {
+	effect := f.Effect // refuse, not_offered, handshake, slow
+	switch {
+	case f.Stage == "data_disconnect":
+		effect = "disconnect"
+	case effect == "" && f.Reply != nil:
+		effect = "reply"
+	case effect == "":
+		effect = "delay"
 	}
-	if f.Delay > 0 {
-		e.Detail = "answers after " + f.Delay.String()
+	fe := &event.Fault{Target: "smtp", Stage: f.Stage, Effect: effect, Delay: f.Delay}
+	if f.Reply != nil && effect == "reply" {
+		fe.Code, fe.Enhanced, fe.Text = f.Reply.Code, event.EnhancedOf(f.Reply.EnhancedCode), f.Reply.Message
 	}
-	s.cfg.Publish(e)
+	s.cfg.Publish(event.Event{Kind: event.FaultInjected, Host: s.cfg.Host.Name, Port: port, Fault: fe})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
 
+	"github.com/mailflow/mailflow/sim/dnsd"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/mailauth"
 	"github.com/mailflow/mailflow/topology"
@@ -57,14 +58,15 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 	}
 	step := ss.stepHere(2)
 	res := &mailauth.Resolver{Server: cfg.AuthDNS, Local: cfg.Host.Addr, Observe: func(x mailauth.Exchange) {
-		// Stage auth: an answer such as NXDOMAIN only means "no record
+		// Purpose auth: an answer such as NXDOMAIN only means "no record
 		// here"; it fails nothing.
 		ss.publish(event.Event{Kind: event.DNSQuery, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type,
-			Stage: "auth"})
+			Purpose: event.PurposeAuth})
 		a := event.Event{Kind: event.DNSAnswer, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type,
-			Rcode: x.Rcode, Answer: x.Answer, Stage: "auth"}
+			Rcode: x.Rcode, Records: dnsd.RecordsOf(x.RRs), Purpose: event.PurposeAuth}
 		if x.Rcode == "TIMEOUT" {
-			a.Error = "no answer from DNS"
+			a.Rcode = "NO REPLY"
+			a.SetLocal(event.ReasonTimeout, event.StatusOfReason(event.ReasonDNS), "", "no answer from DNS")
 		}
 		ss.publish(a)
 	}}
@@ -73,7 +75,7 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 	r := mailauth.Verify(ctx, res, mailauth.Input{IP: ss.peerAddr, Helo: ss.c.helo, MailFrom: ss.from, Message: raw})
 	action, why, byDMARC := decide(r, pol)
 	ss.publish(event.Event{Kind: event.AuthResult, Step: step, Msg: msg, From: ss.from, To: ss.rcpts,
-		Detail: why, Auth: &event.AuthResults{SPF: authCheck(r.SPF), DKIM: authCheck(r.DKIM), DMARC: authCheck(r.DMARC),
+		Auth: &event.AuthResults{Why: why, SPF: authCheck(r.SPF), DKIM: authCheck(r.DKIM), DMARC: authCheck(r.DMARC),
 			Action: action}})
 	switch action {
 	case "reject":

@@ -95,9 +95,15 @@ func (ss *session) publish(e event.Event) {
 }
 
 // reject publishes the refusal as an event and returns it as the reply.
+// The stage is the command the reply answers; a fault "at the dot" answers
+// DATA.
 func (ss *session) reject(step int, stage string, err *smtp.SMTPError, to ...string) error {
-	ss.publish(event.Event{Kind: event.SMTPReply, Step: step, Stage: stage, Msg: ss.msgFromEnvID(),
-		Code: err.Code, Enhanced: enhanced(err.EnhancedCode), Error: err.Message, From: ss.from, To: to})
+	if stage == "dot" {
+		stage = event.StageData
+	}
+	e := event.Event{Kind: event.SMTPReply, Step: step, Msg: ss.msgFromEnvID(), From: ss.from, To: to}
+	e.SetReply(event.ReplyOf(err, stage, event.SideServer))
+	ss.publish(e)
 	return err
 }
 
@@ -123,14 +129,16 @@ func (ss *session) saslServer(mech string) sasl.Server {
 	check := func(username, password string) error {
 		addr, err := ss.srv.cfg.Store.Authenticate(username, password)
 		if err != nil || !ss.ownsMailHere(addr) {
-			ss.publish(event.Event{Kind: event.SMTPAuth, Step: ss.stepHere(1), User: username,
-				Code: errBadCredentials.Code, Enhanced: enhanced(errBadCredentials.EnhancedCode), Error: "authentication failed"})
+			e := event.Event{Kind: event.SMTPAuth, Step: ss.stepHere(1), User: username}
+			e.SetReply(event.ReplyOf(errBadCredentials, event.StageAuth, event.SideServer))
+			ss.publish(e)
 			return errBadCredentials
 		}
 		ss.user = addr
 		if !ss.fromServer() { // a relaying server tells of its own login
-			ss.publish(event.Event{Kind: event.SMTPAuth, Step: 1, User: addr, Code: replyAuthOK.Code,
-				Enhanced: enhanced(replyAuthOK.EnhancedCode)})
+			e := event.Event{Kind: event.SMTPAuth, Step: 1, User: addr}
+			e.SetReply(event.ReplyOf(replyAuthOK, event.StageAuth, event.SideServer))
+			ss.publish(e)
 		}
 		return nil
 	}
@@ -156,7 +164,7 @@ func (ss *session) ownsMailHere(addr string) bool {
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.svc != topology.SMTP && ss.user == "" {
-		return ss.reject(1, "mail", errAuthRequired)
+		return ss.reject(2, "mail", errAuthRequired)
 	}
 	if opts != nil {
 		ss.envID = opts.EnvelopeID
@@ -166,7 +174,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		return ss.rejectWith(ss.stepHere(2), "mail", err)
 	}
 	if err := ss.checkSendAs(from); err != nil {
-		return ss.reject(2, "mail", err)
+		return ss.reject(ss.stepHere(2), "mail", err)
 	}
 	if p := ss.srv.cfg.Policy; p != nil {
 		if err := p.CheckSender(from); err != nil {
@@ -193,6 +201,16 @@ func (ss *session) stepHere(client int) int {
 		return 5
 	}
 	return client
+}
+
+// mailboxStep is the step of a decision about a local mailbox: 6, the
+// final host's check of the user, when a server relays to us; 2 when a
+// client submits (the refusal is part of handing the message over).
+func (ss *session) mailboxStep() int {
+	if ss.fromServer() {
+		return 6
+	}
+	return 2
 }
 
 // rejectWith publishes and returns an injected fault's reply.
@@ -230,7 +248,7 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 			return err
 		}
 	} else if ok, why := ss.mayRelay(); !ok {
-		return ss.reject(3, "rcpt", errRelayDenied, to)
+		return ss.reject(3, "rcpt", errRelayDenied, to) // the server's step-3 decision: no relay for this client
 	} else if ss.user == "" {
 		ss.relayWhy = why
 	}
@@ -325,10 +343,10 @@ func (ss *session) checkLocal(to string) error {
 	kind, _ := ss.srv.cfg.Resolver.Kind(to)
 	switch kind {
 	case local.Unknown:
-		return ss.reject(6, "rcpt", errNoSuchUser, to)
+		return ss.reject(ss.mailboxStep(), "rcpt", errNoSuchUser, to)
 	case local.Group:
 		if !ss.srv.cfg.Resolver.MayPost(to, ss.from) {
-			return ss.reject(6, "rcpt", errGroupClosed, to)
+			return ss.reject(ss.mailboxStep(), "rcpt", errGroupClosed, to)
 		}
 	case local.Mailbox:
 		base := to
@@ -337,9 +355,9 @@ func (ss *session) checkLocal(to string) error {
 		}
 		switch ss.srv.cfg.Full[strings.ToLower(base)] {
 		case "temporary":
-			return ss.reject(6, "rcpt", errMailboxFullTemp, to)
+			return ss.reject(ss.mailboxStep(), "rcpt", errMailboxFullTemp, to)
 		case "permanent":
-			return ss.reject(6, "rcpt", errMailboxFull, to)
+			return ss.reject(ss.mailboxStep(), "rcpt", errMailboxFull, to)
 		}
 	}
 	return nil

@@ -225,6 +225,15 @@ func positive(line string) bool {
 	return len(f) >= 2 && f[1] == "OK"
 }
 
+// LastCommand is the verb of the last command the client sent ("EHLO",
+// "STARTTLS", "AUTH"...), "" before the first: what a failure answered.
+func (r *Recorder) LastCommand() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	verb, _, _ := strings.Cut(r.lastCmd, " ")
+	return verb
+}
+
 // Lines returns the transcript so far.
 func (r *Recorder) Lines() []string {
 	r.mu.Lock()

@@ -30,9 +30,9 @@ func init() {
 		}
 		switch a.Action {
 		case "reject":
-			s += " → it refuses the message: " + e.Detail
+			s += " → it refuses the message: " + a.Why
 		case "spam":
-			s += " → " + e.Detail
+			s += " → " + a.Why
 		}
 		return s
 	}

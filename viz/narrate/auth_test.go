@@ -9,8 +9,7 @@ import (
 
 func TestAuthResultNarration(t *testing.T) {
 	e := event.Event{Kind: event.AuthResult, Step: 5, Host: "mail.college.test", Msg: "m1",
-		Detail: "DMARC failed and school.test asks receivers to reject (p=reject)",
-		Auth: &event.AuthResults{
+		Auth: &event.AuthResults{Why: "DMARC failed and school.test asks receivers to reject (p=reject)",
 			SPF:    event.AuthCheck{Result: "fail", Domain: "school.test", Reason: "not listed"},
 			DKIM:   event.AuthCheck{Result: "pass", Domain: "example.test"},
 			DMARC:  event.AuthCheck{Result: "fail", Domain: "school.test", Policy: "reject", Reason: "DKIM passed for example.test, which is not aligned"},

@@ -110,13 +110,6 @@ func size(n int) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-func reply(e event.Event) string {
-	if e.Code == 0 {
-		return strings.TrimSpace(e.Enhanced + " " + e.Error)
-	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s %s", e.Code, e.Enhanced, e.Error))
-}
-
 // sender names an envelope sender; the empty one is the null sender of
 // bounces (RFC 5321 §4.5.5).
 func sender(from string) string {

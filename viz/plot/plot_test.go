@@ -225,13 +225,13 @@ func synthRun(n int) []event.Event {
 		ms := func(k int) time.Duration { return t0 + time.Duration(k)*time.Millisecond }
 		add(ms(0), event.Event{Kind: event.ActionStart, Host: "ann's mail client", Msg: id})
 		add(ms(1), event.Event{Kind: event.SMTPConnect, Step: 1, Host: "ann's mail client", Peer: "mail.a.test", Msg: id, Port: 587})
-		add(ms(2), event.Event{Kind: event.SMTPAccepted, Step: 2, Host: "mail.a.test", Peer: "ann's mail client", Msg: id, Code: 250})
+		add(ms(2), event.Event{Kind: event.SMTPAccepted, Step: 2, Host: "mail.a.test", Peer: "ann's mail client", Msg: id, Reply: &event.Reply{Code: 250}})
 		add(ms(3), event.Event{Kind: event.RouteDecision, Step: 3, Host: "mail.a.test", Msg: id, Route: "relay"})
 		add(ms(4+i%3), event.Event{Kind: event.DNSQuery, Step: 4, Host: "mail.a.test", Peer: "dns", Msg: id, QType: "MX"})
 		add(ms(7), event.Event{Kind: event.RelayConnect, Step: 5, Host: "mail.a.test", Peer: "mx.b.test", Msg: id, Port: 25})
 		end := ms(9 + i%4)
 		if i%5 == 3 {
-			add(ms(8), event.Event{Kind: event.QueueDeferred, Step: 5, Host: "mail.a.test", Msg: id, Code: 451})
+			add(ms(8), event.Event{Kind: event.QueueDeferred, Step: 5, Host: "mail.a.test", Msg: id, Reply: &event.Reply{Code: 451}})
 			end = ms(8) + 10*time.Minute
 		}
 		add(end, event.Event{Kind: event.MailboxStore, Step: 6, Host: "mx.b.test", Msg: id, User: "bo@b.test"})
@@ -302,9 +302,9 @@ func TestLoadChartsWithoutDeliveries(t *testing.T) {
 // lone message, events without times.
 func TestEdgeCasesRender(t *testing.T) {
 	cases := map[string][]event.Event{
-		"one event":   {{Seq: 1, Kind: event.RunStart, Host: "-", Detail: "x"}},
+		"one event":   {{Seq: 1, Kind: event.RunStart, Host: "-", Scenario: "x"}},
 		"no times":    {{Seq: 1, Kind: event.SMTPConnect, Host: "a", Peer: "b"}, {Seq: 2, Kind: "x.y", Host: "a"}},
-		"unknown":     {{Seq: 1, Time: time.Unix(0, 0), Kind: "future.kind", Host: "h", Peer: "p", Code: 421}},
+		"unknown":     {{Seq: 1, Time: time.Unix(0, 0), Kind: "future.kind", Host: "h", Peer: "p", Reply: &event.Reply{Code: 421}}},
 		"hostile":     {{Seq: 1, Time: time.Unix(5, 0), Kind: event.SMTPConnect, Host: "<b>&\"'", Peer: "\x01\x02"}},
 		"same moment": {{Seq: 1, Time: time.Unix(5, 0), Kind: event.SMTPConnect, Host: "a", Peer: "b"}, {Seq: 2, Time: time.Unix(5, 0), Kind: event.SMTPTLS, Host: "a", Peer: "b"}},
 	}

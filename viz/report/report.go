@@ -161,13 +161,10 @@ func build(events []event.Event, o Options) (*data, error) {
 
 func (d *data) addEvent(e event.Event, lang narrate.Lang) {
 	switch e.Kind {
-	case event.Outcome:
-		if len(d.Outcomes) == 0 || e.Msg != "" {
-			d.addOutcome(e)
-		}
 	case event.ExpectResult:
 		passed := e.Passed != nil && *e.Passed
-		d.Expect = append(d.Expect, expectation{Passed: passed, Stage: e.Stage, Label: e.Detail})
+		d.Expect = append(d.Expect, expectation{Passed: passed, Stage: e.Check,
+			Label: "expected " + e.Expected + "; observed " + e.Observed})
 		switch {
 		case !passed:
 			d.Verdict = "fail"
@@ -196,18 +193,6 @@ func (d *data) addEvent(e event.Event, lang narrate.Lang) {
 		line.Link = t.ID
 	}
 	d.Log = append(d.Log, line)
-}
-
-// addOutcome keeps message.outcome events for a trace without a summary
-// (one that stopped early).
-func (d *data) addOutcome(e event.Event) {
-	for _, o := range d.Outcomes {
-		if o.Msg == e.Msg {
-			return
-		}
-	}
-	d.Outcomes = append(d.Outcomes, outcome{MessageOutcome: event.MessageOutcome{
-		Msg: e.Msg, From: e.From, To: e.To, Subject: e.Subject, State: e.State, Error: e.Error}})
 }
 
 func transcriptTitle(e event.Event) string {
@@ -243,10 +228,10 @@ func lineClass(l string) string {
 // for a notification back to the sender.
 func trouble(e event.Event) string {
 	switch {
-	case e.Kind == event.QueueFailed, e.Code >= 500,
+	case e.Kind == event.QueueFailed, e.Code() >= 500,
 		e.Kind == event.ExpectResult && (e.Passed == nil || !*e.Passed):
 		return "bad"
-	case e.Kind == event.QueueDeferred, e.Kind == "queue.retry", e.Code >= 400:
+	case e.Kind == event.QueueDeferred, e.Kind == "queue.retry", e.Code() >= 400, e.Local != nil:
 		return "warn"
 	case e.Kind == "dsn.sent":
 		return "bounce"

@@ -253,10 +253,10 @@ func TestReportEscapesHostileText(t *testing.T) {
 	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	evil := `<script>alert(1)</script><img src=x onerror=alert(2)>`
 	events := []event.Event{
-		{Seq: 1, Time: at, Kind: event.RunStart, Host: "-", Detail: evil},
+		{Seq: 1, Time: at, Kind: event.RunStart, Host: "-", Scenario: evil},
 		{Seq: 2, Time: at.Add(time.Millisecond), Step: 1, Kind: event.SMTPConnect, Host: evil, Peer: "mail.x.test", Port: 587, Text: evil},
 		{Seq: 3, Time: at.Add(2 * time.Millisecond), Kind: event.SMTPTranscript, Host: evil, Peer: "mail.x.test", Transcript: []string{"S: 220 " + evil}},
-		{Seq: 4, Time: at.Add(3 * time.Millisecond), Kind: "weird</svg><script>", Host: evil, Code: 554},
+		{Seq: 4, Time: at.Add(3 * time.Millisecond), Kind: "weird</svg><script>", Host: evil, Reply: &event.Reply{Code: 554}},
 		{Seq: 5, Time: at.Add(4 * time.Millisecond), Kind: event.Summary, Host: "-", Outcomes: []event.MessageOutcome{{Msg: evil, From: evil, State: evil}}},
 	}
 	out := render(t, events, Options{Title: evil})

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mailflow/mailflow/sim/event"
@@ -139,11 +141,15 @@ func dnsLines(e event.Event) []string {
 	switch {
 	case e.Rcode != "" && e.Rcode != "NOERROR":
 		out = append(out, "A: "+e.Rcode)
-	case len(e.Answer) == 0:
+	case len(e.Records) == 0:
 		out = append(out, "A: (no records, NOERROR)")
 	}
-	for _, a := range e.Answer {
-		out = append(out, "A: "+a)
+	for _, r := range e.Records {
+		value := r.Value
+		if r.Type == "MX" {
+			value = strconv.Itoa(r.Pref) + " " + value
+		}
+		out = append(out, fmt.Sprintf("A: %s %d IN %s %s", r.Name, r.TTL, r.Type, value))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -127,27 +128,32 @@ func (m *Model) applyHosts(e event.Event) {
 		m.host(e.Host)
 		m.host(e.Peer)
 	case event.DNSAnswer:
-		for _, a := range e.Answer {
-			f := strings.Fields(a) // "mail.school.test. 300 IN A 127.64.0.11"
-			if len(f) >= 5 && (f[3] == "A" || f[3] == "AAAA") {
-				if h := m.host(strings.TrimSuffix(f[0], ".")); h != nil && h.Addr == "" {
-					h.Addr = f[4]
+		for _, r := range e.Records {
+			if r.Type == "A" || r.Type == "AAAA" {
+				if h := m.host(strings.TrimSuffix(r.Name, ".")); h != nil && h.Addr == "" {
+					h.Addr = r.Value
 				}
 			}
 		}
 	case event.SMTPTLS:
 		// Told by the client side of a hop: the badge goes to the server.
-		if h := m.host(e.Peer); h != nil {
-			h.TLS, h.TLSError = e.TLS, e.Error
+		if h := m.host(e.Peer); h != nil && e.TLS != nil {
+			h.TLS, h.TLSError = e.TLS.Version, ""
+			if h.TLS == "" {
+				h.TLS = "none"
+			}
+			if e.TLS.Problem != "" {
+				h.TLSError = cmp.Or(e.Error, e.TLS.Problem)
+			}
 		}
 	case event.SMTPReply:
-		if e.Code >= 400 {
+		if e.Failed() {
 			name := e.Host
-			if e.Stage == "client" {
+			if clientSide(e) {
 				name = e.Peer // the client got the refusal from its peer
 			}
 			if h := m.host(name); h != nil {
-				h.Refused = strings.TrimSpace(strconv.Itoa(e.Code) + " " + e.Enhanced)
+				h.Refused = statusLabel(e)
 			}
 		}
 	case event.QueueDeferred:
@@ -185,15 +191,18 @@ func (m *Model) applyHosts(e event.Event) {
 // faultLabel names a fault that struck: "RCPT 451", "school.test MX
 // servfail".
 func faultLabel(e event.Event) string {
-	if e.QName != "" {
-		return strings.TrimSpace(strings.TrimSuffix(e.QName, ".") + " " + e.QType + " " +
-			strings.TrimPrefix(e.Error, "DNS answers "))
+	f := e.Fault
+	if f == nil {
+		return strings.TrimPrefix(string(e.Kind), "fault.")
 	}
-	label := strings.ToUpper(e.Stage)
-	if e.Code != 0 {
-		label += " " + strconv.Itoa(e.Code)
-	} else if e.Error != "" {
-		label += " " + e.Error
+	if f.Target == "dns" {
+		return strings.TrimSpace(strings.TrimSuffix(e.QName, ".") + " " + e.QType + " " + f.Effect)
+	}
+	label := strings.ToUpper(f.Stage)
+	if f.Code != 0 {
+		label += " " + strconv.Itoa(f.Code)
+	} else {
+		label += " " + f.Effect
 	}
 	if label = strings.TrimSpace(label); label == "" {
 		label = strings.TrimPrefix(string(e.Kind), "fault.")

@@ -10,6 +10,7 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,8 +125,8 @@ func (m *Model) Apply(e event.Event) {
 	}
 	switch e.Kind {
 	case event.RunStart:
-		if e.Detail != "" {
-			m.Scenario = e.Detail
+		if e.Scenario != "" {
+			m.Scenario = e.Scenario
 		}
 	case event.ExpectResult:
 		if e.Passed != nil && *e.Passed {
@@ -221,7 +222,7 @@ func (m *Model) applyMessage(e event.Event) {
 				msg.Steps[s] = StepDone
 			}
 		}
-	case e.Kind == event.SMTPReply && e.Stage != "client", e.Kind == event.SMTPAuth:
+	case e.Kind == event.SMTPReply && !clientSide(e), e.Kind == event.SMTPAuth:
 		// What a server refuses on a hop, the sending side reports next (a
 		// client's refusal, the queue's deferral or failure).
 	case e.Kind == event.DSNSent:
@@ -328,4 +329,40 @@ func (m *Model) applyOutcomes(outs []event.MessageOutcome) {
 			}
 		}
 	}
+}
+
+// reply is a failure's reply code and text, e.g. "550 5.1.1 no such user",
+// or the status a host decided itself and its words.
+func reply(e event.Event) string {
+	var parts []string
+	if e.Code() != 0 {
+		parts = append(parts, strconv.Itoa(e.Code()))
+	}
+	if s := e.Status(); s != "" {
+		parts = append(parts, s)
+	}
+	if e.Reply != nil && e.Reply.Text != "" {
+		parts = append(parts, e.Reply.Text)
+	}
+	if e.Error != "" {
+		parts = append(parts, e.Error)
+	}
+	return strings.Join(parts, " ")
+}
+
+// statusLabel is a failure's code or local status: "550 5.1.1", "4.4.1".
+func statusLabel(e event.Event) string {
+	if e.Code() != 0 {
+		return strings.TrimSpace(strconv.Itoa(e.Code()) + " " + e.Status())
+	}
+	return e.Status()
+}
+
+// clientSide reports whether a reply event is told by the client that got
+// it (a user's mail client, a relaying host), not the server that sent it.
+func clientSide(e event.Event) bool {
+	if _, ok := event.ClientUser(e.Actor); ok {
+		return true
+	}
+	return e.Reply != nil && e.Reply.Side == event.SideClient
 }

@@ -193,9 +193,9 @@ func TestUnknownKindsAndQueues(t *testing.T) {
 		{Seq: 1, Kind: event.ActionStart, Msg: "m1", From: "a@x.test", To: []string{"b@y.test"}, Time: base},
 		{Seq: 2, Kind: event.SMTPConnect, Step: 1, Msg: "m1", Host: "a's mail client", Peer: "mail.x.test"},
 		{Seq: 3, Kind: event.QueueDeferred, Step: 5, Msg: "m1", Host: "mail.x.test", To: []string{"b@y.test"},
-			Code: 451, Enhanced: "4.7.1", Error: "greylisted"},
+			Reply: &event.Reply{Code: 451, Enhanced: "4.7.1", Text: "greylisted"}},
 		{Seq: 4, Kind: "lesson.note", Host: "mail.x.test", Msg: "m1", Text: "mail.x.test sends a bounce to a@x.test"},
-		{Seq: 5, Kind: "fault.dns", Host: "dns", QName: "y.test.", QType: "MX", Error: "DNS answers servfail"},
+		{Seq: 5, Kind: "fault.dns", Host: "dns", QName: "y.test.", QType: "MX", Fault: &event.Fault{Target: "dns", Effect: "servfail"}},
 		{Seq: 6, Kind: "weird.thing", Host: "-", Step: 9, Transcript: []string{"C: HELLO"}},
 	}
 	m := Fold(nil, evs)

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/mailflow/mailflow/sim/event"
@@ -32,23 +31,8 @@ func FailureReason(e event.Event, lang narrate.Lang) string {
 	if r == "" {
 		r = w.noReason
 	}
-	if st := e.Stage; st != "" && st != "client" && e.Code != 0 {
+	if st := e.Stage(); st != "" && e.Code() != 0 {
 		r += " (" + w.at + " " + strings.ToUpper(st) + ")"
 	}
 	return r
-}
-
-// reply is a failure's reply code and text, e.g. "550 5.1.1 no such user".
-func reply(e event.Event) string {
-	var parts []string
-	if e.Code != 0 {
-		parts = append(parts, strconv.Itoa(e.Code))
-	}
-	if e.Enhanced != "" {
-		parts = append(parts, e.Enhanced)
-	}
-	if e.Error != "" {
-		parts = append(parts, e.Error)
-	}
-	return strings.Join(parts, " ")
 }

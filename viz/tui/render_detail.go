@@ -150,15 +150,36 @@ func RenderDetail(e event.Event, lang narrate.Lang, th Theme) string {
 	field("attach", strings.Join(e.Attachments, ", "))
 	field("uid", strconv.FormatUint(uint64(e.UID), 10))
 	field("route", e.Route)
-	field("tls", e.TLS)
+	if t := e.TLS; t != nil {
+		field("tls", strings.TrimSpace(fmt.Sprintf("%s verified=%t %s", t.Version, t.Verified, t.Problem)))
+	}
 	field("question", strings.TrimSpace(e.QName+" "+e.QType))
 	field("rcode", e.Rcode)
-	field("answer", strings.Join(e.Answer, "; "))
-	field("code", strconv.Itoa(e.Code))
-	field("enhanced", e.Enhanced)
-	field("stage", e.Stage)
+	var records []string
+	for _, r := range e.Records {
+		value := r.Value
+		if r.Type == "MX" {
+			value = strconv.Itoa(r.Pref) + " " + value
+		}
+		records = append(records, fmt.Sprintf("%s %d IN %s %s", r.Name, r.TTL, r.Type, value))
+	}
+	field("answer", strings.Join(records, "; "))
+	field("origin", e.Origin)
+	if r := e.Reply; r != nil {
+		field("code", strconv.Itoa(r.Code))
+		field("enhanced", r.Enhanced)
+		field("stage", r.Stage)
+		field("side", r.Side)
+	}
+	if l := e.Local; l != nil {
+		field("reason", l.Reason)
+		field("status", l.Status)
+		field("stage", l.Stage)
+	}
 	field("state", e.State)
-	field("detail", e.Detail)
+	field("check", e.Check)
+	field("expected", e.Expected)
+	field("observed", e.Observed)
 	field("error", e.Error)
 	if a := e.Auth; a != nil { // sender authentication: each verdict and why
 		for _, c := range []struct {

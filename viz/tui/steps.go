@@ -124,9 +124,9 @@ func failed(e event.Event) bool {
 	case event.QueueFailed:
 		return true
 	case event.SMTPReply, event.SMTPAuth:
-		return e.Code >= 500
+		return e.Code() >= 500 || e.Local != nil && strings.HasPrefix(e.Local.Status, "5")
 	case event.DNSAnswer: // the domain does not exist (for a sender check, only a record)
-		return e.Msg != "" && e.Rcode == "NXDOMAIN" && e.Stage != "auth"
+		return e.Msg != "" && e.Rcode == "NXDOMAIN" && e.Purpose != event.PurposeAuth
 	}
 	return strings.HasSuffix(string(e.Kind), ".failed") || strings.HasSuffix(string(e.Kind), ".bounced")
 }
@@ -138,9 +138,9 @@ func deferred(e event.Event) bool {
 	case event.QueueDeferred, event.QueueRetry:
 		return true
 	case event.SMTPReply:
-		return e.Code >= 400 && e.Code < 500
+		return e.Code() >= 400 && e.Code() < 500 || e.Local != nil && !strings.HasPrefix(e.Local.Status, "5")
 	case event.DNSAnswer: // SERVFAIL, REFUSED: try again later
-		return e.Msg != "" && e.Rcode != "" && e.Rcode != "NOERROR" && e.Rcode != "NXDOMAIN" && e.Stage != "auth"
+		return e.Msg != "" && e.Rcode != "" && e.Rcode != "NOERROR" && e.Rcode != "NXDOMAIN" && e.Purpose != event.PurposeAuth
 	}
 	return strings.HasSuffix(string(e.Kind), ".deferred")
 }

@@ -137,7 +137,7 @@ func envelopeOf(events []event.Event) Envelope {
 	env := Envelope{RcptTo: []string{}}
 	seen := map[string]bool{}
 	for _, e := range events {
-		if e.Kind != event.SMTPAccepted && e.Kind != event.SMTPEnvelope {
+		if e.Kind != event.SMTPAccepted {
 			continue
 		}
 		if env.MailFrom == "" {

@@ -288,7 +288,7 @@ func TestStatsCountRefusalsOnce(t *testing.T) {
 	// The server's refusal, not also the sending side's account of it.
 	want := 0
 	for _, e := range n.Bus.History() {
-		if e.Kind == event.SMTPReply && e.Code == 550 && e.Stage != "client" {
+		if e.Kind == event.SMTPReply && e.Code() == 550 && e.Reply.Side == event.SideServer {
 			want++
 		}
 	}

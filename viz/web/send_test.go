@@ -43,7 +43,7 @@ func TestSendGoesThroughTheSubmissionPort(t *testing.T) {
 		switch {
 		case e.Msg == "w1" && e.Kind == event.SMTPConnect && e.Step == 1 && e.Port == 587 && e.Peer == "mail.example.test":
 			connect = true
-		case e.Kind == event.SMTPAuth && e.Code == 235 && e.User == "alice@example.test" && e.Seq > d.Events[0].Seq:
+		case e.Kind == event.SMTPAuth && e.Code() == 235 && e.User == "alice@example.test" && e.Seq > d.Events[0].Seq:
 			auth = true
 		case e.Msg == "w1" && e.Kind == event.SMTPTranscript && e.Port == 587:
 			lines := strings.Join(e.Transcript, "\n")

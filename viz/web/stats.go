@@ -91,10 +91,10 @@ func (s *stats) add(e event.Event, starts bool) {
 		s.host(e.Host).Bounces++
 	case event.SMTPReply, event.SMTPAuth:
 		// The refusing server's own account; the client's report of the
-		// same reply (stage "client") is not counted twice.
-		if e.Code >= 400 && e.Stage != "client" {
+		// same reply (side "client") is not counted twice.
+		if e.Code() >= 400 && e.Reply.Side == event.SideServer {
 			s.host(e.Host).Refused++
-			s.refusals[refusal{e.Code, e.Enhanced}]++
+			s.refusals[refusal{e.Code(), e.Reply.Enhanced}]++
 		}
 	}
 	if starts {

@@ -2,7 +2,6 @@ package flow
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
@@ -20,7 +19,7 @@ func (b *builder) lane(name string, role Role) string {
 		}
 		return name
 	}
-	if strings.HasSuffix(name, clientSuffix) && role != RoleReader {
+	if b.clients[name] && role != RoleReader {
 		role = RoleClient
 	}
 	label := name
@@ -37,7 +36,7 @@ func (b *builder) hop(e event.Event, from, to, label string, reply bool, tone To
 		return
 	}
 	b.hops = append(b.hops, namedHop{Hop: Hop{Seq: e.Seq, Time: e.Time, Step: e.Step, Kind: e.Kind,
-		Label: label, Code: e.Code, Tone: tone, Reply: reply, Msg: e.Msg}, from: from, to: to})
+		Label: label, Code: e.Code(), Tone: tone, Reply: reply, Msg: e.Msg}, from: from, to: to})
 }
 
 func (b *builder) mark(e event.Event, lane, label string, tone Tone) {

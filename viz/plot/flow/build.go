@@ -21,6 +21,9 @@ type builder struct {
 	conns  map[string]string    // server connection id → client lane
 	queued map[string][]string  // server → clients that connected, not yet bound to a connection
 	msgs   map[string]bool
+	// clients are the lanes of users' mail clients, known by their events'
+	// actor ids.
+	clients map[string]bool
 }
 
 type laneInfo struct {
@@ -51,7 +54,7 @@ func Build(events []event.Event) *Flow {
 		open:   map[string]*namedBar{},
 		conns:  map[string]string{},
 		queued: map[string][]string{},
-		msgs:   map[string]bool{},
+		msgs:   map[string]bool{}, clients: map[string]bool{},
 	}
 	for _, e := range events {
 		b.event(e)
@@ -72,12 +75,15 @@ func (b *builder) event(e event.Event) {
 		b.msgs[e.Msg] = true
 	}
 	host := actor(e.Host)
+	if _, ok := event.ClientUser(e.Actor); ok && host != "" {
+		b.clients[host] = true
+	}
 	switch e.Kind {
 	case event.RunStart:
-		b.f.Scenario = clean(e.Detail)
+		b.f.Scenario = clean(e.Scenario)
 	case event.Summary:
 		b.f.Outcomes = e.Outcomes
-	case event.RunEnd, event.ExpectResult, event.Outcome, event.ServerListen:
+	case event.ExpectResult, event.ServerListen:
 		// the report lists these; the pictures show the flow
 	case event.ActionStart:
 		if host != "" {
@@ -101,32 +107,34 @@ func (b *builder) event(e event.Event) {
 		b.lane(peer, RoleServer)
 		b.queued[peer] = append(b.queued[peer], host)
 		b.bar(e, host+"→"+peer, host, peer, smtpBarLabel(e))
-		b.hop(e, host, peer, fmt.Sprintf("connect :%d", e.Port), false, toneOf(e.Code))
+		b.hop(e, host, peer, fmt.Sprintf("connect :%d", e.Port), false, toneOf(e.Code()))
 	case event.SMTPTLS:
 		from, to := b.pair(e)
 		if from == "" {
 			b.unknown(e)
 			return
 		}
-		label, tone := clean(e.TLS), Normal
-		if label == "" {
-			label = "TLS"
+		label, tone := "TLS", Normal
+		if e.TLS != nil && e.TLS.Version != "" {
+			label = clean(e.TLS.Version)
 		}
-		if e.Error != "" {
-			label, tone = label+" ✘ "+clean(e.Error), Failed
+		if e.TLS != nil && e.TLS.Problem != "" {
+			label, tone = label+" ✘ "+clean(e.TLS.Problem), Failed
 		}
 		b.touch(e, from, to)
 		b.hop(e, from, to, label, false, tone)
-	case event.SMTPAuth, event.SMTPEnvelope, event.SMTPAccepted:
+	case event.SMTPAuth, event.SMTPAccepted:
 		client, server := b.serverSide(e)
+		if e.Reply != nil && e.Reply.Side == event.SideClient {
+			client, server = b.pair(e) // told by the client: Host logs in to Peer
+		}
 		if server == "" {
 			b.unknown(e)
 			return
 		}
-		label := map[event.Kind]string{event.SMTPAuth: "AUTH", event.SMTPEnvelope: "MAIL/RCPT",
-			event.SMTPAccepted: "MAIL/RCPT/DATA"}[e.Kind]
+		label := map[event.Kind]string{event.SMTPAuth: "AUTH", event.SMTPAccepted: "MAIL/RCPT/DATA"}[e.Kind]
 		b.touch(e, client, server)
-		b.hop(e, client, server, label+" "+code(e, 250), false, toneOf(e.Code))
+		b.hop(e, client, server, label+" "+code(e, 250), false, toneOf(e.Code()))
 	case event.SMTPReply:
 		b.reply(e)
 	case event.SMTPTranscript, event.RelayDone:
@@ -183,13 +191,15 @@ func (b *builder) event(e event.Event) {
 	case event.FaultInjected:
 		if host != "" {
 			label := "fault"
-			if s := clean(e.Stage); s != "" {
-				label += " at " + strings.ToUpper(s)
-			}
-			if c := code(e, 0); c != "" {
-				label += ": " + c
-			} else if e.Error != "" {
-				label += ": " + clean(e.Error)
+			if f := e.Fault; f != nil {
+				if s := clean(f.Stage); s != "" {
+					label += " at " + strings.ToUpper(s)
+				}
+				if f.Code != 0 {
+					label += ": " + strings.TrimSpace(fmt.Sprintf("%d %s", f.Code, clean(f.Enhanced)))
+				} else {
+					label += ": " + clean(f.Effect)
+				}
 			}
 			b.mark(e, b.lane(host, RoleServer), label, Info)
 		}

@@ -153,17 +153,12 @@ const DNSLane = "dns"
 // MailboxLane names the lane of a host's mailboxes.
 func MailboxLane(host string) string { return host + " mailboxes" }
 
-// clientSuffix ends the names the simulator gives users' mail clients.
-const clientSuffix = "'s mail client"
-
-// ReaderName is the client the simulator would name for user: the local
-// part of the address and "'s mail client".
+// ReaderName is the display name the simulator gives user's mail client.
 func ReaderName(user string) string {
-	local, _, _ := strings.Cut(user, "@")
-	if local == "" {
+	if local, _, _ := strings.Cut(user, "@"); local == "" {
 		return ""
 	}
-	return local + clientSuffix
+	return event.ClientName(user)
 }
 
 // maxLabel caps label length: pictures have room for a phrase, not a page.

@@ -209,7 +209,7 @@ func TestRelayHopAddsALane(t *testing.T) {
 	events := []event.Event{
 		{Seq: 1, Time: at(1), Step: 1, Kind: event.SMTPConnect, Host: "ann's mail client", Peer: "mail.a.test", Port: 587},
 		{Seq: 2, Time: at(2), Step: 5, Kind: event.RelayConnect, Host: "mail.a.test", Peer: "smarthost.isp.test", Port: 25},
-		{Seq: 3, Time: at(3), Step: 5, Kind: event.SMTPAccepted, Host: "smarthost.isp.test", Peer: "mail.a.test", Conn: "smarthost.isp.test#1", Code: 250},
+		{Seq: 3, Time: at(3), Step: 5, Kind: event.SMTPAccepted, Host: "smarthost.isp.test", Peer: "mail.a.test", Conn: "smarthost.isp.test#1", Reply: &event.Reply{Code: 250}},
 		{Seq: 4, Time: at(4), Step: 4, Kind: event.DNSQuery, Host: "smarthost.isp.test", Peer: "dns", QName: "b.test.", QType: "MX"},
 		{Seq: 5, Time: at(5), Step: 4, Kind: event.DNSAnswer, Host: "smarthost.isp.test", Peer: "dns", QName: "b.test.", QType: "MX", Rcode: "NXDOMAIN"},
 		{Seq: 6, Time: at(6), Step: 5, Kind: event.RelayConnect, Host: "smarthost.isp.test", Peer: "mx.b.test", Port: 25},
@@ -242,13 +242,13 @@ func TestRelayHopAddsALane(t *testing.T) {
 // Hostile or unknown input must give a drawable flow, never a panic.
 func TestUnknownAndHostileEvents(t *testing.T) {
 	events := []event.Event{
-		{Seq: 1, Time: at(1), Kind: "warp.drive", Host: "x", Peer: "y", Code: 554, Error: "boom"},
+		{Seq: 1, Time: at(1), Kind: "warp.drive", Host: "x", Peer: "y", Reply: &event.Reply{Code: 554}, Error: "boom"},
 		{Seq: 2, Time: at(2), Kind: "alien", Host: "only-host"},
 		{Seq: 3, Time: at(3), Kind: "", Host: ""},
 		{Seq: 4, Kind: event.SMTPReply, Host: "-", Peer: "-"},
-		{Seq: 5, Time: at(5), Kind: event.SMTPAuth, Host: "srv", Peer: "10.0.0.1", Conn: "c1", Code: 535},
+		{Seq: 5, Time: at(5), Kind: event.SMTPAuth, Host: "srv", Peer: "10.0.0.1", Conn: "c1", Reply: &event.Reply{Code: 535}},
 		{Seq: 6, Time: at(6), Kind: event.SMTPConnect, Host: "a\x00b\nc<script>", Peer: strings.Repeat("z", 500)},
-		{Seq: 7, Time: at(7), Kind: event.DNSAnswer, Host: "h", Answer: []string{"short"}},
+		{Seq: 7, Time: at(7), Kind: event.DNSAnswer, Host: "h", Records: []event.Record{{Type: "X"}}},
 		{Seq: 8, Time: at(8), Kind: event.MailboxStore, Host: "h"},
 		{Seq: 9, Time: at(9), Kind: event.RetrievalFetch, Host: "h", Peer: "not an addr"},
 		{Seq: 10, Time: at(10), Kind: "dsn.sent"},
@@ -321,9 +321,9 @@ func FuzzBuild(f *testing.F) {
 // A fetch arrow says what became of the mail: kept by IMAP, deleted by POP3.
 func TestFetchArrowSaysKeptOrDeleted(t *testing.T) {
 	f := Build([]event.Event{
-		{Seq: 1, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "imaps", Detail: "2 message(s), kept on the server"},
-		{Seq: 2, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "pop3s", Detail: "2 message(s), deleted from the server"},
-		{Seq: 3, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "imaps", Detail: "0 message(s)"},
+		{Seq: 1, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "imaps", Fetch: &event.Fetch{Read: 2, Kept: true}},
+		{Seq: 2, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "pop3s", Fetch: &event.Fetch{Read: 2}},
+		{Seq: 3, Kind: event.FetchDone, Host: "bob's mail client", Peer: "mail.school.test", Service: "imaps", Fetch: &event.Fetch{}},
 	})
 	got := strings.Join(hopsOf(f), "\n")
 	for _, want := range []string{": 2 message(s), kept", ": 2 message(s), deleted", ": 0 message(s)"} {

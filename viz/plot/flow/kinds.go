@@ -3,7 +3,6 @@ package flow
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -18,7 +17,7 @@ func (b *builder) reply(e event.Event) {
 	}
 	var client, server string
 	label := code(e, 0)
-	if e.Stage == "client" {
+	if _, isClient := event.ClientUser(e.Actor); isClient || (e.Reply != nil && e.Reply.Side == event.SideClient) {
 		client, server = host, actor(e.Peer)
 		b.lane(client, RoleClient)
 		if server != "" {
@@ -27,11 +26,14 @@ func (b *builder) reply(e event.Event) {
 		}
 	} else {
 		client, server = b.serverSide(e)
-		if s := clean(e.Stage); s != "" {
+		if s := clean(e.Stage()); s != "" {
 			label = strings.ToUpper(s) + " " + label
 		}
 	}
-	tone := toneOf(e.Code)
+	tone := toneOf(e.Code())
+	if e.Local != nil {
+		tone = Failed
+	}
 	if client == "" || server == "" {
 		b.mark(e, b.lane(host, RoleServer), label, tone)
 		return
@@ -80,21 +82,23 @@ func dnsAnswer(e event.Event) (string, Tone) {
 		if e.Rcode == "NXDOMAIN" {
 			tone = Failed
 		}
-		if e.Stage == "auth" { // a sender check: no record, no failure
+		if e.Purpose == event.PurposeAuth { // a sender check: no record, no failure
 			tone = Normal
 		}
 		return clean(e.Rcode), tone
 	}
-	if len(e.Answer) == 0 {
+	if len(e.Records) == 0 {
 		return "no " + clean(e.QType) + " record", Deferred
 	}
 	var parts []string
-	for _, a := range e.Answer {
-		f := strings.Fields(a)
-		if len(f) >= 5 {
-			parts = append(parts, strings.TrimSuffix(strings.Join(f[3:], " "), "."))
-		} else {
-			parts = append(parts, a)
+	for _, r := range e.Records {
+		switch r.Type {
+		case "MX":
+			parts = append(parts, fmt.Sprintf("MX %d %s", r.Pref, strings.TrimSuffix(r.Value, ".")))
+		case "TXT":
+			parts = append(parts, `TXT "`+r.Value+`"`)
+		default:
+			parts = append(parts, strings.TrimSuffix(r.Type+" "+r.Value, "."))
 		}
 	}
 	return clean(strings.Join(parts, ", ")), Normal
@@ -136,15 +140,11 @@ func (b *builder) retryMark(e event.Event) {
 		return
 	}
 	label := "retry"
-	if _, after, ok := strings.Cut(e.Detail, "(in "); ok {
-		if wait, _, ok := strings.Cut(after, ")"); ok {
-			if d, err := time.ParseDuration(wait); err == nil {
-				wait = Human(d) // "15m0s" → "15m"
-			}
-			label += " in " + clean(wait)
-		}
-	} else if e.Detail != "" {
-		label += ": " + clean(e.Detail)
+	switch {
+	case e.Next != nil:
+		label += " in " + Human(e.Next.Sub(e.Time))
+	case e.Attempt > 0:
+		label += fmt.Sprintf(": attempt %d", e.Attempt+1)
 	}
 	b.mark(e, b.lane(host, RoleServer), label, Retry)
 }
@@ -160,15 +160,15 @@ func (b *builder) fetchDone(e event.Event) {
 	b.lane(client, RoleReader)
 	b.lane(server, RoleServer)
 	box := b.lane(MailboxLane(server), RoleMailbox)
-	// "2 message(s), kept on the server" reads "2 message(s), kept" on the
-	// arrow: what became of the mail is the point of POP3 against IMAP.
-	first, rest, _ := strings.Cut(e.Detail, ", ")
-	if fate, _, _ := strings.Cut(rest, " "); first != "" && (fate == "kept" || fate == "deleted") {
-		first += ", " + fate
-	}
-	label, tone := clean(first), Normal
-	if label == "" {
-		label = strings.ToUpper(clean(e.Service))
+	// "2 message(s), kept": what became of the mail is the point of POP3
+	// against IMAP.
+	label, tone := strings.ToUpper(clean(e.Service)), Normal
+	if f := e.Fetch; f != nil {
+		fate := "deleted"
+		if f.Kept {
+			fate = "kept"
+		}
+		label = fmt.Sprintf("%d message(s), %s", f.Read, fate)
 	}
 	if e.Error != "" {
 		label, tone = "✘ "+clean(e.Error), Failed
@@ -189,8 +189,6 @@ func (b *builder) queueMark(e event.Event, what string, tone Tone) {
 		label += " " + c
 	} else if e.Error != "" {
 		label += ": " + clean(e.Error)
-	} else if e.Detail != "" {
-		label += ": " + clean(e.Detail)
 	}
 	if peer := actor(e.Peer); peer != "" && !isAddr(peer) {
 		b.failBar(host, peer, tone)
@@ -209,7 +207,7 @@ func (b *builder) unknown(e event.Event) {
 	if c := code(e, 0); c != "" {
 		label += " " + c
 	}
-	tone := toneOf(e.Code)
+	tone := toneOf(e.Code())
 	if e.Error != "" && tone < Deferred {
 		tone = Failed
 	}
@@ -223,17 +221,18 @@ func (b *builder) unknown(e event.Event) {
 // code renders a reply code and enhanced code, "" when there is none and
 // no default.
 func code(e event.Event, def int) string {
-	c := e.Code
+	c := e.Code()
 	if c == 0 {
 		c = def
 	}
 	if c == 0 {
-		return clean(e.Enhanced) // a status without a reply: 4.4.7 when a queue gives up
+		// a status decided without a reply: 4.4.7 when a queue gives up
+		return clean(e.Status())
 	}
 	if c < 400 {
 		return fmt.Sprint(c) // success: the basic code says it all
 	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", c, clean(e.Enhanced)))
+	return strings.TrimSpace(fmt.Sprintf("%d %s", c, clean(e.Status())))
 }
 
 func toneOf(code int) Tone {

@@ -3,7 +3,7 @@
 // and the cursor, the last stop shown. Events after the next stop stay
 // hidden, so the next step's result is not seen before it happens.
 
-import { api, failure, deferral } from './util.js';
+import { api, failure, deferral, code } from './util.js';
 
 export class Model {
   constructor(onChange) {
@@ -203,7 +203,7 @@ export class Model {
       else if (e.kind === 'queue.retry' || e.kind === 'queue.deferred') state = state === 'delivered' ? state : 'queued';
       else if (e.kind === 'queue.failed') state = 'failed';
       else if (e.kind === 'message.dropped') state = 'dropped';
-      else if (e.kind === 'smtp.reply' && e.stage === 'client' && e.code >= 400) state = 'rejected';
+      else if (e.kind === 'smtp.reply' && (e.actor || '').startsWith('client:') && (code(e) >= 400 || e.local)) state = 'rejected';
     }
     return state || 'in flight';
   }

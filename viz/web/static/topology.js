@@ -4,7 +4,7 @@
 // what the events say happened; DNS is a side trip; refusals are marked on
 // the host where they happened.
 
-import { s, clear, failure, deferral } from './util.js';
+import { s, clear, failure, deferral, clientSide } from './util.js';
 import { t } from './i18n.js';
 
 const W = 1000;
@@ -68,8 +68,7 @@ export class Topology {
   // the DNS server, or the mail clients (a user's client, an outside one).
   node(name) {
     if (!name || name === '-') return null;
-    return this.nodes.get(name) || this.nodes.get(name.toLowerCase()) ||
-      (name.endsWith("'s mail client") ? this.clients : null) || this.clients;
+    return this.nodes.get(name) || this.nodes.get(name.toLowerCase()) || this.clients;
   }
 
   draw() {
@@ -170,7 +169,7 @@ export class Topology {
     const from = this.node(e.host);
     // The sending queue's account of a refusal names the refusing peer.
     if (e.kind.startsWith('queue.') && e.peer && this.nodes.has(e.peer)) return this.nodes.get(e.peer);
-    if (from === this.clients || e.stage === 'client') return this.node(e.peer) || from;
+    if (from === this.clients || clientSide(e)) return this.node(e.peer) || from;
     return from;
   }
 
@@ -226,7 +225,8 @@ export class Topology {
     const n = this.markAt(e);
     if (!n) return;
     const list = sc.marks.get(n) || [];
-    const code = [e.code || '', e.enhanced || '', e.rcode && e.kind.startsWith('dns.') ? e.rcode : ''].join(' ').trim();
+    const status = e.reply ? `${e.reply.code} ${e.reply.enhanced || ''}` : e.local ? e.local.status || e.local.reason : '';
+    const code = [status, e.rcode && e.kind.startsWith('dns.') ? e.rcode : ''].join(' ').trim();
     const text = (bad === 'failed' ? '✖ ' : '↻ ') + (code || e.kind);
     const same = list.findIndex((m) => m.text === text);
     if (same >= 0) list.splice(same, 1); // one mark per refusal, however many sides tell of it

@@ -85,17 +85,26 @@ export function throttle(fn, minMs = 100) {
 export function failure(e) {
   switch (e.kind) {
     case 'queue.failed': return true;
-    case 'smtp.reply': case 'smtp.auth': return e.code >= 500;
-    case 'dns.answer': return !!e.msg && e.rcode === 'NXDOMAIN' && e.stage !== 'auth';
+    case 'smtp.reply': case 'smtp.auth': return code(e) >= 500 || (!!e.local && (e.local.status || '').startsWith('5'));
+    case 'dns.answer': return !!e.msg && e.rcode === 'NXDOMAIN' && e.purpose !== 'auth';
   }
   return e.kind.endsWith('.failed') || e.kind.endsWith('.bounced');
+}
+
+// code is the reply code an event carries from the wire, 0 when none.
+export function code(e) { return e.reply ? e.reply.code : 0; }
+
+// clientSide says whether an event is told by the side that received a
+// reply: a user's mail client, or a host relaying.
+export function clientSide(e) {
+  return (e.actor || '').startsWith('client:') || (!!e.reply && e.reply.side === 'client');
 }
 
 export function deferral(e) {
   switch (e.kind) {
     case 'queue.deferred': case 'queue.retry': return true;
-    case 'smtp.reply': return e.code >= 400 && e.code < 500;
-    case 'dns.answer': return !!e.msg && !!e.rcode && e.rcode !== 'NOERROR' && e.rcode !== 'NXDOMAIN' && e.stage !== 'auth';
+    case 'smtp.reply': return (code(e) >= 400 && code(e) < 500) || (!!e.local && !(e.local.status || '').startsWith('5'));
+    case 'dns.answer': return !!e.msg && !!e.rcode && e.rcode !== 'NOERROR' && e.rcode !== 'NXDOMAIN' && e.purpose !== 'auth';
   }
   return e.kind.endsWith('.deferred');
 }

@@ -127,7 +127,7 @@ export class EventList {
   }
 }
 
-const skip = new Set(['text', 'transcript', 'outcomes', 'answer']);
+const skip = new Set(['text', 'transcript', 'outcomes', 'records']);
 
 // inspect shows one event: its fields, the dialogue, DNS and TLS facts, and
 // on demand the message's header as filed.
@@ -143,7 +143,8 @@ export function inspect(dialog, e) {
   if (tls.length) body.append(h('h3', { text: t('insp.tls') }), h('p', { text: tls.map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ') }));
   if (e.qname) {
     body.append(h('h3', { text: t('insp.dns') }), h('pre', { class: 'dns', text:
-      [`;; QUESTION: ${e.qname} IN ${e.qtype || ''}`, e.rcode ? `;; status: ${e.rcode}` : '', ...(e.answer || [])].filter(Boolean).join('\n') }));
+      [`;; QUESTION: ${e.qname} IN ${e.qtype || ''}`, e.rcode ? `;; status: ${e.rcode}` : '',
+        ...(e.records || []).map((r) => `${r.name} ${r.ttl} IN ${r.type} ${r.type === 'MX' ? r.pref + ' ' : ''}${r.value}`)].filter(Boolean).join('\n') }));
   }
   if (e.transcript && e.transcript.length) {
     body.append(h('h3', { text: t('insp.dialogue') }), h('pre', { class: 'transcript' },
