@@ -83,6 +83,13 @@ func TestRecentInIMAP4rev1(t *testing.T) {
 	if got := b.all("q", "SEARCH OLD"); got[0] != "* SEARCH 1 2" {
 		t.Fatalf("SEARCH OLD in the second session: %q", got)
 	}
+	// Flags the other session changes reach the owner with \Recent kept.
+	b.all("fl", `STORE 1 +FLAGS (\Flagged)`)
+	got := a.all("n", "NOOP")
+	if i := indexOf(got, "* 1 FETCH"); i < 0 || !strings.Contains(got[i], `\Flagged`) || !strings.Contains(got[i], `\Recent`) ||
+		slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, "* 1 FETCH") && !strings.Contains(l, `\Recent`) }) {
+		t.Fatalf("owner hears of another session's STORE: %q", got)
+	}
 	// A delivery while selected, and a COPY into the selected mailbox.
 	ts.deliver(t, "", rawMsg("three", "3"))
 	if got := a.all("n", "NOOP"); indexOf(got, "* 3 EXISTS") < 0 || indexOf(got, "* 3 RECENT") < 0 {

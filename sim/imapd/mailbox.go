@@ -201,7 +201,7 @@ func (mb *mailbox) syncLocked(source *imapserver.SessionTracker) ([]mailstore.Me
 		m := msgs[present[uid]]
 		if k := flagKey(m.Flags); k != mb.flags[uid] {
 			mb.flags[uid] = k
-			mb.tracker.QueueMessageFlags(uint32(i+1), imap.UID(uid), imapFlags(m.Flags), source)
+			mb.queueFlags(uint32(i+1), uid, m.Flags, source)
 			changed = true
 		}
 	}
@@ -229,6 +229,29 @@ func (mb *mailbox) syncLocked(source *imapserver.SessionTracker) ([]mailstore.Me
 		aligned[i] = msgs[present[uid]]
 	}
 	return aligned, nil
+}
+
+// queueFlags tells the sessions of a message's new flags. imapserver's
+// tracker sends every session the same list, so the one session the
+// message is \Recent to is left out and hears of it from its own poll,
+// with \Recent. Call with mb.mu held.
+func (mb *mailbox) queueFlags(seq, uid uint32, flags []string, source *imapserver.SessionTracker) {
+	var owner *selection
+	for _, sel := range mb.sels {
+		if sel.recent[uid] {
+			owner = sel
+		}
+	}
+	if owner == nil {
+		mb.tracker.QueueMessageFlags(seq, imap.UID(uid), imapFlags(flags), source)
+		return
+	}
+	// With both a source and an owner, the source may hear of its own
+	// change twice; the flags agree.
+	mb.tracker.QueueMessageFlags(seq, imap.UID(uid), imapFlags(flags), owner.st)
+	if owner.st != source {
+		owner.flagUpdates[uid] = true
+	}
 }
 
 // claimRecent gives a message that arrived while the folder is selected to

@@ -31,6 +31,9 @@ type selection struct {
 	rev1       bool            // the client speaks IMAP4rev1, where \Recent exists
 	flagsSent  map[imap.Flag]bool
 	lastMsgs   []mailstore.Message
+	// flagUpdates are UIDs of \Recent messages whose flags changed, for
+	// poll to send with \Recent (the tracker's updates lack it).
+	flagUpdates map[uint32]bool
 }
 
 // hit is a message picked by a command, with its sequence number as the
@@ -52,7 +55,8 @@ func (s *session) Select(name string, opts *imap.SelectOptions) (*imap.SelectDat
 		msgs []mailstore.Message
 		info mailstore.FolderInfo
 		sel  = &selection{mb: mb, readOnly: opts.ReadOnly, out: s.conn, recent: make(map[uint32]bool),
-			rev1: !s.ic.EnabledCaps().Has(imap.CapIMAP4rev2)}
+			flagUpdates: make(map[uint32]bool),
+			rev1:        !s.ic.EnabledCaps().Has(imap.CapIMAP4rev2)}
 		numRecent uint32
 	)
 	err = mb.locked(func() error {
@@ -152,6 +156,47 @@ func (sel *selection) untagged(text string) error {
 	return err
 }
 
+// sendRecentFlags sends the flag changes of this session's \Recent
+// messages, with \Recent, numbered as the client knows them now.
+func (sel *selection) sendRecentFlags(w *imapserver.UpdateWriter) error {
+	type update struct {
+		seq   uint32
+		uid   uint32
+		flags []imap.Flag
+	}
+	var updates []update
+	_ = sel.mb.locked(func() error {
+		if len(sel.flagUpdates) == 0 {
+			return nil
+		}
+		msgs, err := sel.mb.hub.store.Messages(sel.mb.user, sel.mb.name)
+		if err != nil {
+			return err
+		}
+		byUID := make(map[uint32][]string, len(msgs))
+		for _, m := range msgs {
+			byUID[m.UID] = m.Flags
+		}
+		for i, uid := range sel.mb.uids {
+			flags, ok := byUID[uid]
+			if !sel.flagUpdates[uid] || !ok {
+				continue
+			}
+			if seq := sel.st.EncodeSeqNum(uint32(i + 1)); seq != 0 {
+				updates = append(updates, update{seq, uid, append(imapFlags(flags), imap.Flag(`\Recent`))})
+			}
+		}
+		clear(sel.flagUpdates)
+		return nil
+	})
+	for _, u := range updates {
+		if err := w.WriteMessageFlags(u.seq, imap.UID(u.uid), u.flags); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // claims reports whether messages become \Recent to this session: it
 // selected read-write and speaks IMAP4rev1 (IMAP4rev2 has no \Recent).
 func (sel *selection) claims() bool { return !sel.readOnly && sel.rev1 }
@@ -237,6 +282,9 @@ func (sel *selection) poll(w *imapserver.UpdateWriter, allowExpunge bool) error 
 		return err
 	}
 	if err := sel.st.Poll(w, allowExpunge); err != nil {
+		return err
+	}
+	if err := sel.sendRecentFlags(w); err != nil {
 		return err
 	}
 	if recent > sel.recentSent && sel.rev1 {
