@@ -43,6 +43,9 @@ func FuzzSelectedCommands(f *testing.F) {
 		"8 MOVE * Trash\r\n9 COPY 1:* INBOX\r\n10 UID MOVE 1 Nope\r\n11 CLOSE\r\n12 SELECT INBOX\r\n",
 		"13 IDLE\r\nDONE\r\n14 EXAMINE INBOX\r\n15 STORE 1 FLAGS ()\r\n16 APPEND INBOX {5}\r\nhello\r\n",
 		"17 CREATE a/b\r\n18 RENAME a/b INBOX\r\n19 DELETE INBOX\r\n20 STATUS INBOX (MESSAGES SIZE UNSEEN)\r\n21 LIST \"\" *\r\n",
+		// What the front answers itself: empty and unknown lines, literals.
+		"\r\n22\r\n23 ID NIL\r\n24 APPEND INBOX {5000+}\r\nxx\r\n25 APPEND INBOX {3+}\r\nabc {2}\r\n",
+		"26 LOGIN {3}\r\n27 STARTTLS\r\n28 LSUB \"\" %\r\n29 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %\r\n30 FETCH 0 FLAGS\r\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -58,7 +61,7 @@ func FuzzSelectedCommands(f *testing.F) {
 			}
 		}
 		catcher := &panicCatcher{}
-		srv := New(Config{Host: host, Store: store, Logger: slog.New(catcher), ReadTimeout: time.Second})
+		srv := New(Config{Host: host, Store: store, Logger: slog.New(catcher), ReadTimeout: time.Second, AllowPlaintextAuth: true})
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
