@@ -29,7 +29,7 @@ const (
 	tcpIdleTimeout  = 10 * time.Second
 	maxTCPConns     = 64
 	maxTCPQueries   = 128 // per connection, then the client reconnects
-	bindAttempts    = 20 // a busy machine may hold the TCP side of a few free UDP ports
+	bindAttempts    = 20  // a busy machine may hold the TCP side of a few free UDP ports
 )
 
 // Config describes one DNS server.
