@@ -118,6 +118,15 @@ func (v *validator) send(p string, a *Send) {
 	}
 	if !slices.Contains(TLSModes, a.TLS) {
 		v.at(p+".tls", oneOfHint(a.TLS, TLSModes), "unknown tls mode %q", a.TLS)
+	} else if implicit := a.Port == 465; implicit != (a.TLS == "implicit") && slices.Contains(Ports, a.Port) {
+		// RFC 8314: port 465 speaks TLS from the first byte and nothing
+		// else; 587 and 25 greet in plain text. A mismatch would leave
+		// each side waiting for the other to speak first.
+		hint := fmt.Sprintf("use tls: implicit on port 465, or port 587 for tls: %s", a.TLS)
+		if !implicit {
+			hint = fmt.Sprintf("use port 465 for implicit TLS, or tls: starttls on port %d", a.Port)
+		}
+		v.at(p+".tls", hint, "tls: %s does not work on port %d", a.TLS, a.Port)
 	}
 	if !slices.Contains(AuthMechanisms, a.AuthMechanism) {
 		v.at(p+".auth_mechanism", oneOfHint(a.AuthMechanism, AuthMechanisms), "unknown auth mechanism %q", a.AuthMechanism)
