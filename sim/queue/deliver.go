@@ -237,7 +237,8 @@ func connError(err error, mxName string) *deliveryError {
 	if d.local != nil {
 		switch {
 		case d.local.Stage == event.StageConnect && (d.local.Reason == event.ReasonRefused || d.local.Reason == event.ReasonClosed):
-			d.text = fmt.Sprintf("%s refused the connection (closed before the greeting)", mxName)
+			// RFC 3463 §3.5: 4.4.1 no answer from host
+			d.text, d.local.Status = fmt.Sprintf("%s refused the connection (closed before the greeting)", mxName), "4.4.1"
 		default:
 			d.text = fmt.Sprintf("cannot talk to %s: %v", mxName, err)
 		}

@@ -19,6 +19,8 @@ type phrasebook struct {
 	dropped map[string]string
 	// effects names what a fault did.
 	effects map[string]string
+	// local marks a status no peer sent: " — status %s, decided here".
+	local string
 	// client is "alice's mail client" for a user's local part.
 	client func(local string) string
 	// at joins a reply and its stage: "550 5.1.1 No such user here at RCPT".
@@ -69,15 +71,16 @@ func (p *phrasebook) status(e event.Event) string {
 	case e.Reply != nil:
 		return replyText(e.Reply)
 	case e.Local != nil:
-		s := p.reasons[e.Local.Reason]
+		// The words of the failure, and its status marked as decided
+		// here: no peer sent it.
+		s := e.Error
 		if s == "" {
-			s = e.Local.Reason
+			if s = p.reasons[e.Local.Reason]; s == "" {
+				s = e.Local.Reason
+			}
 		}
 		if e.Local.Status != "" {
-			s += " (" + e.Local.Status + ")"
-		}
-		if e.Error != "" {
-			s += ": " + e.Error
+			s += fmt.Sprintf(p.local, e.Local.Status)
 		}
 		return s
 	}

@@ -13,6 +13,7 @@ var english = &phrasebook{
 	none:   "no records",
 	pref:   "preference",
 	nullMX: ". (null MX: the domain takes no mail)",
+	local:  " — status %s, decided here (no reply)",
 	client: func(local string) string { return local + "'s mail client" },
 	reasons: map[string]string{
 		event.ReasonRefused:     "connection refused",
@@ -87,7 +88,7 @@ func init() {
 			case isClient(e) && ok:
 				return fmt.Sprintf("%s logs in to %s as %s (AUTH accepted, %d)", p.who(e), e.Peer, e.User, e.Code())
 			case isClient(e):
-				return fmt.Sprintf("%s refuses the login of %s: %s", e.Peer, e.User, p.status(e))
+				return fmt.Sprintf("%s cannot log in to %s as %s: %s", p.who(e), e.Peer, e.User, p.status(e))
 			case ok:
 				return fmt.Sprintf("%s logs %s in (AUTH accepted, %d)", p.who(e), e.User, e.Code())
 			}

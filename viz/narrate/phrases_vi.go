@@ -13,6 +13,7 @@ var vietnamese = &phrasebook{
 	none:   "không có bản ghi",
 	pref:   "ưu tiên",
 	nullMX: ". (null MX: tên miền không nhận thư)",
+	local:  " — trạng thái %s, do máy chủ tự quyết định (không có mã trả lời)",
 	client: func(local string) string { return "máy khách thư của " + local },
 	reasons: map[string]string{
 		event.ReasonRefused:     "kết nối bị từ chối",
@@ -89,7 +90,7 @@ func init() {
 			case isClient(e) && ok:
 				return fmt.Sprintf("%s đăng nhập vào %s với tài khoản %s (AUTH, %d)", p.who(e), e.Peer, e.User, e.Code())
 			case isClient(e):
-				return fmt.Sprintf("%s từ chối đăng nhập của %s: %s", e.Peer, e.User, p.status(e))
+				return fmt.Sprintf("%s không đăng nhập được vào %s với tài khoản %s: %s", p.who(e), e.Peer, e.User, p.status(e))
 			case ok:
 				return fmt.Sprintf("%s xác thực thành công cho %s (AUTH, %d)", p.who(e), e.User, e.Code())
 			}

@@ -13,11 +13,10 @@ import (
 // not know yet keep the text they were recorded with, so a newer trace still
 // reads well.
 func LogText(lang narrate.Lang, e event.Event) string {
-	t := narrate.Text(lang, e)
-	if e.Text != "" && strings.HasSuffix(t, e.Host+" "+string(e.Kind)) {
+	if e.Text != "" && !narrate.Has(lang, e.Kind) {
 		return e.Text
 	}
-	return t
+	return narrate.Text(lang, e)
 }
 
 // LogRegion is the region id of event i in the log pane.
