@@ -188,11 +188,13 @@ const (
 	StageMail     = "mail"
 	StageRcpt     = "rcpt"
 	StageData     = "data" // DATA's 354 or the reply after the final dot
+	StageRset     = "rset"
 	StageQuit     = "quit"
 )
 
 // Stages lists the reply stages in dialogue order.
-var Stages = []string{StageConnect, StageEHLO, StageStartTLS, StageAuth, StageMail, StageRcpt, StageData, StageQuit}
+var Stages = []string{StageConnect, StageEHLO, StageStartTLS, StageAuth, StageMail, StageRcpt, StageData,
+	StageRset, StageQuit}
 
 // Sides of a reply.
 const (
