@@ -128,8 +128,8 @@ func SplitReply(code int, msg, stage string) event.Reply {
 
 // wire reaches the text connection of a go-smtp client, which the package
 // does not export, so that AUTH can be spoken as the RFC says. The layout
-// is checked (TestWireLayout): a go-smtp that changes it makes Auth fail
-// loudly rather than misbehave.
+// is checked here and by this package's tests: a go-smtp that changes it
+// makes Auth fail loudly rather than misbehave.
 func wire(c *smtp.Client) (*textproto.Conn, net.Conn, error) {
 	v := reflect.ValueOf(c).Elem()
 	tf, cf := v.FieldByName("text"), v.FieldByName("conn")
