@@ -85,6 +85,19 @@ func Text(lang Lang, e event.Event) string {
 	return s
 }
 
+// Reason names a local status reason (event.Reason…) in lang: "the
+// domain does not exist"; an unknown one is returned as it is.
+func Reason(lang Lang, reason string) string {
+	t := phrases[lang]
+	if t == nil {
+		t = phrases[English]
+	}
+	if s := t.reasons[reason]; s != "" {
+		return s
+	}
+	return reason
+}
+
 // Func returns Text bound to a language, the shape the event bus wants.
 func Func(lang Lang) func(event.Event) string {
 	return func(e event.Event) string { return Text(lang, e) }

@@ -27,6 +27,7 @@ type words struct {
 	rcodes                                    map[string]string
 	at                                        string // "550 5.1.1 … (at RCPT)"
 	noReason                                  string
+	decided, client                           string // a status no reply carried
 	filterLabel, filterShown, noMatch         string
 	closeHint, more                           string
 }
@@ -75,8 +76,9 @@ var wordsByLang = map[narrate.Lang]*words{
 		weekdays: [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
 		rcodes: map[string]string{"NXDOMAIN": "no such domain", "SERVFAIL": "the DNS server failed",
 			"REFUSED": "the DNS server refused to answer"},
-		at:          "at",
-		noReason:    "no reason given",
+		at:       "at",
+		noReason: "no reason given",
+		decided:  "no reply: %s decided", client: "the mail client",
 		filterLabel: "Filter the log: ", filterShown: "filter", noMatch: "No event matches the filter.",
 		closeHint: "Esc: close", more: "▼ more",
 	},
@@ -123,8 +125,9 @@ var wordsByLang = map[narrate.Lang]*words{
 		weekdays: [7]string{"CN", "T2", "T3", "T4", "T5", "T6", "T7"},
 		rcodes: map[string]string{"NXDOMAIN": "tên miền không tồn tại", "SERVFAIL": "máy chủ DNS bị lỗi",
 			"REFUSED": "máy chủ DNS từ chối trả lời"},
-		at:          "ở lệnh",
-		noReason:    "không rõ lý do",
+		at:       "ở lệnh",
+		noReason: "không rõ lý do",
+		decided:  "không có phản hồi: %s tự quyết định", client: "máy khách thư",
 		filterLabel: "Lọc nhật ký: ", filterShown: "lọc", noMatch: "Không có sự kiện nào khớp bộ lọc.",
 		closeHint: "Esc: đóng", more: "▼ còn nữa",
 	},

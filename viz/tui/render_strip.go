@@ -22,7 +22,7 @@ const (
 // start when the world waits before it (its name only, never what it will
 // bring), the failure and its reason when the message just failed, else the
 // step it is in. next is the waiting event, nil when none.
-func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, th Theme, width int) string {
+func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, th Theme, cols int) string {
 	w := wordsFor(lang)
 	msg := m.Message(msgID)
 	nextStep := 0
@@ -56,7 +56,7 @@ func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, t
 		roles[s], attrs[s] = role, attr
 	}
 	var line1 strings.Builder
-	cells, sep := boxWidths(labels, width)
+	cells, sep := boxWidths(labels, cols)
 	for s := 1; s <= 6; s++ {
 		if s > 1 {
 			line1.WriteString(th.wrap(sep, roleMuted, ""))
@@ -74,13 +74,16 @@ func RenderStrip(m *Model, msgID string, next *event.Event, lang narrate.Lang, t
 		if msg.Steps[f.Step] == StepWaiting {
 			mark, role = markWaiting, roleWarn
 		}
-		line2 = th.wrap(esc(fmt.Sprintf("%s %s %d: %s", mark, w.step, f.Step, FailureReason(*f, lang))), role, "b")
+		why := fmt.Sprintf("%s %s %d: %s", mark, w.step, f.Step, FailureReason(*f, lang))
 		// Just failed, the message's fate is still to come: say how to go
-		// on; later, say what became of it.
-		if m.JustFailed == msgID {
-			line2 += "  " + th.wrap(w.press, roleMuted, "")
-		} else if st := stateText(msg, lang); st != "" {
-			line2 += "  " + th.wrap("("+esc(st)+")", stateRole(msg.State), "")
+		// on; later, say what became of it. The reason comes first.
+		after, afterRole := w.press, roleMuted
+		if m.JustFailed != msgID {
+			after, afterRole = "("+stateText(msg, lang)+")", stateRole(msg.State)
+		}
+		line2 = th.wrap(esc(fit(why, cols, false)), role, "b")
+		if width(why)+2+width(after) <= cols {
+			line2 += "  " + th.wrap(esc(after), afterRole, "")
 		}
 	case msg != nil && msg.Current > 0:
 		mark := markCurrent

@@ -182,3 +182,33 @@ func TestLiveWaitsAtTheFailure(t *testing.T) {
 	r.s.waitText(t, "⏸ next: Step 4", "Steps · m1.bounce")
 	r.quit(t)
 }
+
+// The reason says what crossed the wire, or that nothing did.
+func TestFailureReason(t *testing.T) {
+	wire := event.Event{Kind: event.SMTPReply, Actor: "mail.school.test", Origin: event.OriginWire,
+		Reply: &event.Reply{Code: 550, Enhanced: "5.1.1", Text: "No such user here", Stage: "rcpt", Side: event.SideServer}}
+	local := event.Event{Kind: event.QueueFailed, Actor: "smtp.example.test", Origin: event.OriginLocal,
+		Local: &event.Local{Reason: event.ReasonNullMX, Status: "5.1.10"}, Error: "shop.test accepts no mail (null MX)"}
+	dns := event.Event{Kind: event.DNSAnswer, QName: "school.test.", QType: "MX", Rcode: "SERVFAIL"}
+	cases := []struct {
+		e    event.Event
+		lang narrate.Lang
+		want string
+	}{
+		{wire, narrate.English, "550 5.1.1 No such user here (at RCPT)"},
+		{wire, narrate.Vietnamese, "550 5.1.1 No such user here (ở lệnh RCPT)"},
+		{local, narrate.English, narrate.Reason(narrate.English, event.ReasonNullMX) +
+			" · 5.1.10 · no reply: smtp.example.test decided"},
+		{local, narrate.Vietnamese, narrate.Reason(narrate.Vietnamese, event.ReasonNullMX) +
+			" · 5.1.10 · không có phản hồi: smtp.example.test tự quyết định"},
+		{dns, narrate.English, "DNS SERVFAIL (school.test MX): the DNS server failed"},
+	}
+	for _, c := range cases {
+		if got := FailureReason(c.e, c.lang); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.e.Kind, c.lang, got, c.want)
+		}
+	}
+	if narrate.Reason(narrate.Vietnamese, event.ReasonNullMX) == narrate.Reason(narrate.English, event.ReasonNullMX) {
+		t.Error("the local reason should be told in Vietnamese")
+	}
+}
