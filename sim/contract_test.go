@@ -294,3 +294,54 @@ expect:
 		t.Errorf("the run took %s of real time: the timeout was waited for in real time", wall)
 	}
 }
+
+// A sender-authentication lookup (SPF here) the DNS server drops costs the
+// checks' timeout on the simulated clock, not in real time.
+func TestDroppedAuthDNSQueryCostsSimulatedTime(t *testing.T) {
+	s, err := scenarios.Parse("drop-auth.yaml", []byte(`name: drop-auth
+domains:
+  - name: example.test
+    users: [{name: alice}]
+  - name: school.test
+    users: [{name: bob}]
+faults:
+  - dns: example.test
+    type: TXT
+    answer: drop
+    times: 1
+actions:
+  - send: {from: alice@example.test, to: [bob@school.test], subject: Hi}
+  - wait: {}
+expect:
+  - delivered: {mailbox: bob@school.test}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r := runToEnd(t, s)
+	wall := time.Since(start)
+	requirePassed(t, r.Results)
+	var asked, silence *event.Event
+	for i, e := range r.Events {
+		if e.QName != "example.test." || e.QType != "TXT" || e.Purpose != event.PurposeAuth {
+			continue
+		}
+		switch {
+		case e.Kind == event.DNSQuery && asked == nil:
+			asked = &r.Events[i]
+		case e.Kind == event.DNSAnswer && silence == nil:
+			silence = &r.Events[i]
+		}
+	}
+	if asked == nil || silence == nil || silence.Rcode != "NO REPLY" || silence.Local == nil ||
+		silence.Local.Reason != event.ReasonTimeout {
+		t.Fatalf("the dropped query: asked %+v, answer %+v", asked, silence)
+	}
+	if waited := silence.Time.Sub(asked.Time); waited < 2*time.Second {
+		t.Errorf("the checks waited %s of simulated time, want their 2s timeout", waited)
+	}
+	if wall > 1500*time.Millisecond {
+		t.Errorf("the run took %s of real time: the timeout was waited for in real time", wall)
+	}
+}

@@ -254,7 +254,7 @@ func (n *Network) startHost(h *topology.Host) error {
 	}
 	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
 		IDs: n.IDs, Publish: publish, Enqueue: outgoing(h, q.Enqueue, n.Clock.Now), Now: n.Clock.Now, Faults: n.faults,
-		AuthDNS: n.DNSAddrPort(),
+		AuthDNS: n.DNSAddrPort(), AuthDNSDropped: n.drops.watch,
 		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full, Policy: policy.New(h.Policy),
 		MaxMessageBytes: int64(set.MaxMessageSize), MaxRecipients: set.MaxRecipients,
 		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout,

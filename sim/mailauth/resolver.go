@@ -28,10 +28,22 @@ type Exchange struct {
 type Resolver struct {
 	Server netip.AddrPort // the DNS server
 	Local  netip.Addr     // the address to ask from; zero for any
-	// Timeout bounds each question in wall time; default 2s.
+	// Timeout bounds each question; default 2s. A question the server
+	// drops costs it in simulated time when Dropped and Advance are set,
+	// else in wall time.
 	Timeout time.Duration
-	// Observe, when set, sees every exchange.
+	// Asking, when set, is told each question before it is sent, so that
+	// it is stamped before any wait; Observe, when set, sees every
+	// exchange once it is over.
+	Asking  func(name, qtype string)
 	Observe func(Exchange)
+	// Dropped, when set, returns a channel closed when the DNS server
+	// drops the query with this id from this address (a fault); stop
+	// forgets it. The resolver then stops waiting in real time.
+	Dropped func(from netip.Addr, id uint16) (dropped <-chan struct{}, stop func())
+	// Advance moves the simulated clock on by the Timeout a dropped query
+	// waited for.
+	Advance func(time.Duration)
 }
 
 func (r *Resolver) timeout() time.Duration {
@@ -56,25 +68,23 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
 	m.RecursionDesired = false
+	if r.Asking != nil {
+		r.Asking(name, typ)
+	}
 	var resp *dns.Msg
 	var err error
+	dropped := false
 	for _, network := range []string{"udp", "tcp"} {
-		d := &net.Dialer{Timeout: r.timeout()}
-		if r.Local.IsValid() {
-			if network == "udp" {
-				d.LocalAddr = &net.UDPAddr{IP: r.Local.AsSlice()}
-			} else {
-				d.LocalAddr = &net.TCPAddr{IP: r.Local.AsSlice()}
-			}
-		}
-		c := &dns.Client{Net: network, Timeout: r.timeout(), Dialer: d}
-		resp, _, err = c.ExchangeContext(ctx, m, r.Server.String())
+		resp, dropped, err = r.exchange(ctx, m, network)
 		if err != nil || !resp.Truncated {
 			break
 		}
 	}
 	x := Exchange{Name: name, Type: typ}
 	if err != nil {
+		if dropped && r.Advance != nil {
+			r.Advance(r.timeout()) // the resolver waited for its timeout
+		}
 		x.Rcode = "TIMEOUT"
 		r.observe(x)
 		return nil, derr("timeout", true, false)
@@ -99,6 +109,55 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 		return nil, derr("no such host", false, true)
 	}
 	return resp.Answer, nil
+}
+
+// exchange sends one query over network and waits for the reply, the
+// timeout at most; dropped tells that the DNS server said it dropped the
+// query, which ends the real wait at once.
+func (r *Resolver) exchange(ctx context.Context, m *dns.Msg, network string) (resp *dns.Msg, dropped bool, err error) {
+	d := &net.Dialer{Timeout: r.timeout()}
+	if r.Local.IsValid() {
+		if network == "udp" {
+			d.LocalAddr = &net.UDPAddr{IP: r.Local.AsSlice()}
+		} else {
+			d.LocalAddr = &net.TCPAddr{IP: r.Local.AsSlice()}
+		}
+	}
+	c := &dns.Client{Net: network, Timeout: r.timeout(), Dialer: d}
+	conn, err := c.DialContext(ctx, r.Server.String())
+	if err != nil {
+		return nil, false, err
+	}
+	defer conn.Close()
+	var flag chan struct{}
+	if r.Dropped != nil {
+		from := r.Local
+		if ap, perr := netip.ParseAddrPort(conn.LocalAddr().String()); perr == nil {
+			from = ap.Addr().Unmap()
+		}
+		notice, stop := r.Dropped(from, m.Id)
+		defer stop()
+		done := make(chan struct{})
+		defer close(done)
+		flag = make(chan struct{})
+		go func() {
+			select {
+			case <-notice:
+				close(flag)
+				conn.SetReadDeadline(time.Now()) // the reply will never come: stop waiting
+			case <-done:
+			}
+		}()
+	}
+	resp, _, err = c.ExchangeWithConnContext(ctx, m, conn)
+	if err != nil && flag != nil {
+		select {
+		case <-flag:
+			dropped = true
+		default:
+		}
+	}
+	return resp, dropped, err
 }
 
 func (r *Resolver) observe(x Exchange) {

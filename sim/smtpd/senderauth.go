@@ -57,11 +57,15 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 		}
 	}
 	step := ss.stepHere(2)
-	res := &mailauth.Resolver{Server: cfg.AuthDNS, Local: cfg.Host.Addr, Observe: func(x mailauth.Exchange) {
-		// Purpose auth: an answer such as NXDOMAIN only means "no record
-		// here"; it fails nothing.
-		ss.publish(event.Event{Kind: event.DNSQuery, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type,
+	res := &mailauth.Resolver{Server: cfg.AuthDNS, Local: cfg.Host.Addr, Dropped: cfg.AuthDNSDropped,
+		Advance: cfg.Advance}
+	// Purpose auth: an answer such as NXDOMAIN only means "no record
+	// here"; it fails nothing.
+	res.Asking = func(name, qtype string) {
+		ss.publish(event.Event{Kind: event.DNSQuery, Step: step, Msg: msg, Peer: "dns", QName: name, QType: qtype,
 			Purpose: event.PurposeAuth})
+	}
+	res.Observe = func(x mailauth.Exchange) {
 		a := event.Event{Kind: event.DNSAnswer, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type,
 			Rcode: x.Rcode, Records: dnsd.RecordsOf(x.RRs), Purpose: event.PurposeAuth}
 		if x.Rcode == "TIMEOUT" {
@@ -69,7 +73,7 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 			a.SetLocal(event.ReasonTimeout, event.StatusOfReason(event.ReasonDNS), "", "no answer from DNS")
 		}
 		ss.publish(a)
-	}}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), authTimeout)
 	defer cancel()
 	r := mailauth.Verify(ctx, res, mailauth.Input{IP: ss.peerAddr, Helo: ss.c.helo, MailFrom: ss.from, Message: raw})

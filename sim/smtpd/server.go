@@ -78,6 +78,10 @@ type Config struct {
 	// AuthDNS is the DNS server sender authentication asks (SPF, DKIM,
 	// DMARC); zero checks nothing.
 	AuthDNS netip.AddrPort
+	// AuthDNSDropped tells those checks that the DNS server dropped one of
+	// their queries, so that the wait costs simulated time (Advance), not
+	// real time; nil waits in real time.
+	AuthDNSDropped func(from netip.Addr, id uint16) (dropped <-chan struct{}, stop func())
 
 	// Faults strike the host's SMTP stages; nil for none.
 	Faults *fault.Injector
