@@ -105,7 +105,7 @@ func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions
 		recorders = append(recorders, r)
 		sinks = append(sinks, r)
 	} else {
-		sinks = append(sinks, newTextSink(stdout, o.transcript, colorWanted(stdout)))
+		sinks = append(sinks, newTextSink(stdout, lang, o.transcript, colorWanted(stdout)))
 	}
 	if o.trace != "" {
 		f, err := os.Create(o.trace)

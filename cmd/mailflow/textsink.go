@@ -14,13 +14,14 @@ import (
 // textSink prints the narrated log: simulated time, then the sentence.
 type textSink struct {
 	w          io.Writer
+	lang       narrate.Lang // for the day markers and the transcripts' notes
 	transcript bool
 	color      bool
 	day        string // the simulated day of the last line, to mark a new one
 }
 
-func newTextSink(w io.Writer, transcript, color bool) *textSink {
-	return &textSink{w: w, transcript: transcript, color: color}
+func newTextSink(w io.Writer, lang narrate.Lang, transcript, color bool) *textSink {
+	return &textSink{w: w, lang: lang, transcript: transcript, color: color}
 }
 
 // stepColors are ANSI colours for steps 1-6, so a class can follow a step
@@ -45,7 +46,7 @@ func (t *textSink) Handle(e event.Event) {
 	if t.color && (e.Kind == event.SMTPReply || e.Kind == event.QueueFailed || e.Kind == event.QueueDeferred) {
 		text = "\x1b[31m" + e.Text + "\x1b[0m"
 	}
-	if day := e.Time.Format("Mon 2 Jan 2006"); day != t.day {
+	if day := narrate.Day(t.lang, e.Time); day != t.day {
 		if t.day != "" {
 			fmt.Fprintf(t.w, "── %s ──\n", day) // queues wait for days: say when the date moves on
 		}
@@ -54,7 +55,7 @@ func (t *textSink) Handle(e event.Event) {
 	fmt.Fprintf(t.w, "%s  %s\n", e.Time.Format("15:04:05.000"), text)
 	if e.Kind == event.SMTPTranscript {
 		for _, l := range e.Transcript {
-			fmt.Fprintf(t.w, "              │ %s\n", l)
+			fmt.Fprintf(t.w, "              │ %s\n", narrate.TranscriptNote(t.lang, l))
 		}
 	}
 }
@@ -73,36 +74,34 @@ func colorWanted(w io.Writer) bool {
 }
 
 func printOutcome(w io.Writer, lang narrate.Lang, outcomes []event.MessageOutcome, results []sim.Result) {
-	heading := map[narrate.Lang][2]string{narrate.English: {"Outcome", "Expectations"},
-		narrate.Vietnamese: {"Kết quả", "Kỳ vọng"}}[lang]
-	fmt.Fprintf(w, "\n%s\n", heading[0])
+	fmt.Fprintf(w, "\n%s\n", narrate.Word(lang, "outcome"))
 	for _, o := range outcomes {
 		steps := make([]string, len(o.Steps))
 		for i, s := range o.Steps {
 			steps[i] = fmt.Sprint(s)
 		}
-		fmt.Fprintf(w, "  %-4s %-10s %s → %s  %q  steps %s\n", o.Msg, o.State, o.From, strings.Join(o.To, ", "),
-			o.Subject, strings.Join(steps, "→"))
+		fmt.Fprintf(w, "  %-4s %-10s %s → %s  %q  %s %s\n", o.Msg, narrate.State(lang, o.State), o.From,
+			strings.Join(o.To, ", "), o.Subject, narrate.Word(lang, "steps"), strings.Join(steps, "→"))
 		if o.Error != "" && o.State != "delivered" {
-			fmt.Fprintf(w, "       %s\n", o.Error)
+			fmt.Fprintf(w, "       %s\n", narrate.Detail(lang, o.Error))
 		}
 	}
 	if len(results) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%s\n", heading[1])
+	fmt.Fprintf(w, "\n%s\n", narrate.Word(lang, "expectations"))
 	for _, r := range results {
 		mark := "✔"
 		if !r.Passed {
 			mark = "✘"
 		}
-		fmt.Fprintf(w, "  %s %s: expected %s\n", mark, r.Kind, r.Expected)
+		fmt.Fprintf(w, "  %s %s: %s %s\n", mark, r.Kind, narrate.Word(lang, "expected"), narrate.Expected(lang, r.Expected))
 		if !r.Passed {
 			where := ""
 			if r.Pos.Line > 0 {
-				where = fmt.Sprintf(" (line %d)", r.Pos.Line)
+				where = fmt.Sprintf(" (%s %d)", narrate.Word(lang, "line"), r.Pos.Line)
 			}
-			fmt.Fprintf(w, "      observed %s%s\n", r.Observed, where)
+			fmt.Fprintf(w, "      %s %s%s\n", narrate.Word(lang, "observed"), narrate.Observed(lang, r.Observed), where)
 		}
 	}
 }

@@ -286,7 +286,7 @@ func replayTrace(ctx context.Context, stdout io.Writer, path, langFlag, themeFla
 	}
 	screen, ok := openView(stdout)
 	if !ok {
-		text := newTextSink(stdout, false, colorWanted(stdout))
+		text := newTextSink(stdout, lang, false, colorWanted(stdout))
 		for _, e := range events {
 			e.Text = tui.LogText(lang, e)
 			text.Handle(e)

@@ -156,7 +156,7 @@ func upScenario(ctx context.Context, stdout io.Writer, arg string, o upOptions) 
 		}
 	}
 	printEndpoints(stdout, ep)
-	live.set(newTextSink(stdout, false, colorWanted(stdout)))
+	live.set(newTextSink(stdout, lang, false, colorWanted(stdout)))
 	if err := n.Play(ctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stdout, "mailflow: actions:", err)
 	}

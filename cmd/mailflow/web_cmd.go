@@ -80,7 +80,7 @@ func runWeb(ctx context.Context, stdout io.Writer, arg string, o runOptions) err
 		r := event.NewRecorder(stdout)
 		recorders, sinks, notes = append(recorders, r), append(sinks, r), os.Stderr
 	} else {
-		sinks = append(sinks, newTextSink(stdout, o.transcript, colorWanted(stdout)))
+		sinks = append(sinks, newTextSink(stdout, lang, o.transcript, colorWanted(stdout)))
 	}
 	if o.trace != "" {
 		f, err := os.Create(o.trace)

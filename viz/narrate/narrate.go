@@ -65,7 +65,7 @@ var stepNames = map[Lang][6]string{
 		"máy khách kết nối tới máy chủ SMTP",
 		"cung cấp người gửi, người nhận, nội dung",
 		"cùng tên miền hay chuyển tiếp",
-		"hỏi DNS bản ghi MX",
+		"truy vấn DNS bản ghi MX",
 		"chuyển thư tới máy chủ người nhận",
 		"kiểm tra người dùng, lưu vào hộp thư",
 	},
@@ -121,13 +121,4 @@ func size(n int) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/1024)
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// sender names an envelope sender; the empty one is the null sender of
-// bounces (RFC 5321 §4.5.5).
-func sender(from string) string {
-	if from == "" {
-		return "<> (null sender)"
-	}
-	return from
 }

@@ -3,7 +3,6 @@ package narrate
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -23,6 +22,10 @@ type phrasebook struct {
 	local string
 	// client is "alice's mail client" for a user's local part.
 	client func(local string) string
+	// detail says a free-text detail (an error, a rule) in the language.
+	detail func(string) string
+	// nullSender names the empty envelope sender of notices.
+	nullSender string
 	// at joins a reply and its stage: "550 5.1.1 No such user here at RCPT".
 	at     string
 	none   string // no records
@@ -73,7 +76,7 @@ func (p *phrasebook) status(e event.Event) string {
 	case e.Local != nil:
 		// The words of the failure, and its status marked as decided
 		// here: no peer sent it.
-		s := e.Error
+		s := p.detail(e.Error)
 		if s == "" {
 			if s = p.reasons[e.Local.Reason]; s == "" {
 				s = e.Local.Reason
@@ -84,7 +87,16 @@ func (p *phrasebook) status(e event.Event) string {
 		}
 		return s
 	}
-	return e.Error
+	return p.detail(e.Error)
+}
+
+// sender names an envelope sender; the empty one is the null sender of
+// bounces (RFC 5321 §4.5.5).
+func (p *phrasebook) sender(from string) string {
+	if from == "" {
+		return "<> (" + p.nullSender + ")"
+	}
+	return from
 }
 
 // records tells a DNS answer's records: "mail.school.test (preference 10)".
@@ -118,11 +130,7 @@ func wait(e event.Event) string {
 	if e.Next == nil {
 		return ""
 	}
-	d := e.Next.Sub(e.Time).Round(time.Minute)
-	if d < time.Minute {
-		return e.Next.Sub(e.Time).Round(time.Second).String()
-	}
-	return strings.TrimSuffix(d.String(), "0s")
+	return Duration(English, e.Next.Sub(e.Time))
 }
 
 // faultReply is the reply a fault makes a server give.

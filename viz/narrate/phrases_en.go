@@ -8,13 +8,15 @@ import (
 )
 
 var english = &phrasebook{
-	kinds:  map[event.Kind]func(event.Event) string{},
-	step:   "Step",
-	none:   "no records",
-	pref:   "preference",
-	nullMX: ". (null MX: the domain takes no mail)",
-	local:  " — status %s, decided here (no reply)",
-	client: func(local string) string { return local + "'s mail client" },
+	kinds:      map[event.Kind]func(event.Event) string{},
+	step:       "Step",
+	none:       "no records",
+	pref:       "preference",
+	nullMX:     ". (null MX: the domain takes no mail)",
+	local:      " — status %s, decided here (no reply)",
+	client:     func(local string) string { return local + "'s mail client" },
+	detail:     func(s string) string { return s },
+	nullSender: "null sender",
 	reasons: map[string]string{
 		event.ReasonRefused:     "connection refused",
 		event.ReasonClosed:      "connection closed without a reply",
@@ -108,7 +110,7 @@ func init() {
 			return fmt.Sprintf("%s refuses %s at %s: %s", p.who(e), who, strings.ToUpper(e.Stage()), p.status(e))
 		},
 		event.SMTPAccepted: func(e event.Event) string {
-			s := fmt.Sprintf("%s accepts %q from %s for %s (%s", p.who(e), e.Subject, sender(e.From), list(e.To), size(e.Size))
+			s := fmt.Sprintf("%s accepts %q from %s for %s (%s", p.who(e), e.Subject, p.sender(e.From), list(e.To), size(e.Size))
 			if len(e.Attachments) > 0 {
 				s += ", attachments: " + list(e.Attachments)
 			}
@@ -129,10 +131,14 @@ func init() {
 				return s
 			case "forward":
 				return fmt.Sprintf("%s forwards to %s; envelope sender rewritten (SRS): %s → %s",
-					p.who(e), list(e.To), sender(e.From), e.Rewritten)
+					p.who(e), list(e.To), p.sender(e.From), e.Rewritten)
 			case "srs":
 				return fmt.Sprintf("%s: %s is an SRS address: the notice goes back to %s", p.who(e), list(e.To), list(e.Targets))
 			case "spam":
+				if e.Reason == "dmarc" {
+					why := strings.TrimSuffix(e.Rule, " → "+e.Folder+" folder")
+					return fmt.Sprintf("%s: %s → %s folder", p.who(e), why, e.Folder)
+				}
 				return fmt.Sprintf("%s: content rule %q → %s folder", p.who(e), e.Rule, e.Folder)
 			}
 			s := fmt.Sprintf("%s: %s is in another domain → relay it (queue for delivery)", p.who(e), list(e.To))

@@ -8,13 +8,15 @@ import (
 )
 
 var vietnamese = &phrasebook{
-	kinds:  map[event.Kind]func(event.Event) string{},
-	step:   "Bước",
-	none:   "không có bản ghi",
-	pref:   "ưu tiên",
-	nullMX: ". (null MX: tên miền không nhận thư)",
-	local:  " — trạng thái %s, do máy chủ tự quyết định (không có mã trả lời)",
-	client: func(local string) string { return "máy khách thư của " + local },
+	kinds:      map[event.Kind]func(event.Event) string{},
+	step:       "Bước",
+	none:       "không có bản ghi",
+	pref:       "ưu tiên",
+	nullMX:     ". (null MX: tên miền không nhận thư)",
+	local:      " — trạng thái %s, do máy chủ tự quyết định (không có mã trả lời)",
+	client:     func(local string) string { return "máy khách thư của " + local },
+	detail:     func(s string) string { return Detail(Vietnamese, s) },
+	nullSender: "người gửi rỗng",
 	reasons: map[string]string{
 		event.ReasonRefused:     "kết nối bị từ chối",
 		event.ReasonClosed:      "kết nối bị đóng mà không có trả lời",
@@ -75,10 +77,10 @@ func init() {
 			case t.Version == "" && t.Problem == event.ReasonNoStartTLS:
 				return fmt.Sprintf("%s → %s: %s không hỗ trợ STARTTLS; thư được gửi không mã hoá", p.who(e), e.Peer, e.Peer)
 			case t.Version == "":
-				return fmt.Sprintf("%s → %s: không mã hoá: %s", p.who(e), e.Peer, e.Error)
+				return fmt.Sprintf("%s → %s: không mã hoá: %s", p.who(e), e.Peer, p.detail(e.Error))
 			case !t.Verified && t.Cert != nil && t.Cert.Why != "":
-				return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá (%s) nhưng chứng chỉ không hợp lệ: %s",
-					p.who(e), e.Peer, t.Version, t.Cert.Why)
+				return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá (%s) nhưng chứng chỉ không đáng tin cậy: %s",
+					p.who(e), e.Peer, t.Version, p.detail(t.Cert.Why))
 			case !t.Verified:
 				return fmt.Sprintf("%s ↔ %s: kết nối đã được mã hoá (%s), chứng chỉ chưa được kiểm tra", p.who(e), e.Peer, t.Version)
 			}
@@ -110,7 +112,7 @@ func init() {
 			return fmt.Sprintf("%s từ chối %s ở lệnh %s: %s", p.who(e), who, strings.ToUpper(e.Stage()), p.status(e))
 		},
 		event.SMTPAccepted: func(e event.Event) string {
-			s := fmt.Sprintf("%s nhận thư %q từ %s gửi %s (%s", p.who(e), e.Subject, sender(e.From), list(e.To), size(e.Size))
+			s := fmt.Sprintf("%s nhận thư %q từ %s gửi %s (%s", p.who(e), e.Subject, p.sender(e.From), list(e.To), size(e.Size))
 			if len(e.Attachments) > 0 {
 				s += ", tệp đính kèm: " + list(e.Attachments)
 			}
@@ -126,29 +128,32 @@ func init() {
 			case "alias":
 				s := fmt.Sprintf("%s mở rộng bí danh (alias) %s → %s", p.who(e), list(e.To), strings.Join(e.Targets, ", "))
 				if e.Error != "" {
-					s += " (" + e.Error + ": dừng tại đó)"
+					s += " (" + p.detail(e.Error) + ": dừng tại đó)"
 				}
 				return s
 			case "forward":
 				return fmt.Sprintf("%s chuyển tiếp thư tới %s; địa chỉ người gửi trên phong bì được viết lại (SRS): %s → %s",
-					p.who(e), list(e.To), sender(e.From), e.Rewritten)
+					p.who(e), list(e.To), p.sender(e.From), e.Rewritten)
 			case "srs":
 				return fmt.Sprintf("%s: %s là địa chỉ SRS: thư báo được gửi trả về %s", p.who(e), list(e.To), list(e.Targets))
 			case "spam":
+				if e.Reason == "dmarc" {
+					return fmt.Sprintf("%s: %s → thư mục %s", p.who(e), p.detail(e.Rule), e.Folder)
+				}
 				return fmt.Sprintf("%s: quy tắc nội dung %q → thư mục %s", p.who(e), e.Rule, e.Folder)
 			}
 			s := fmt.Sprintf("%s: %s khác tên miền → chuyển tiếp (email relay), đưa vào hàng đợi", p.who(e), list(e.To))
 			if e.Rule != "" {
-				s += "; được phép chuyển tiếp: " + e.Rule
+				s += "; được phép chuyển tiếp: " + p.detail(e.Rule)
 			}
 			return s
 		},
 		event.DNSQuery: func(e event.Event) string {
-			return fmt.Sprintf("%s hỏi DNS bản ghi %s của %s", p.who(e), e.QType, qname(e))
+			return fmt.Sprintf("%s truy vấn DNS bản ghi %s của %s", p.who(e), e.QType, qname(e))
 		},
 		event.DNSAnswer: func(e event.Event) string {
 			if e.Local != nil {
-				return fmt.Sprintf("%s không nhận được trả lời của DNS cho %s %s: %s", p.who(e), qname(e), e.QType, e.Error)
+				return fmt.Sprintf("%s không nhận được trả lời của DNS cho %s %s: %s", p.who(e), qname(e), e.QType, p.detail(e.Error))
 			}
 			return fmt.Sprintf("DNS trả lời %s %s → %s", qname(e), e.QType, p.records(e))
 		},
@@ -162,19 +167,23 @@ func init() {
 			return fmt.Sprintf("%s chưa gửi được tới %s (%s); thư nằm lại trong hàng đợi", p.who(e), list(e.To), p.status(e))
 		},
 		event.QueueFailed: func(e event.Event) string {
-			return fmt.Sprintf("%s bỏ cuộc với %s: %s", p.who(e), list(e.To), p.status(e))
+			return fmt.Sprintf("%s ngừng gửi tới %s: %s", p.who(e), list(e.To), p.status(e))
 		},
 		event.QueueRetry: func(e event.Event) string {
 			if e.Next == nil {
 				return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi và sẽ thử lại", p.who(e), list(e.To))
 			}
 			return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi: lần thử %d thất bại, sẽ thử lại lúc %s (sau %s)",
-				p.who(e), list(e.To), e.Attempt, e.Next.Format("15:04 02/01"), wait(e))
+				p.who(e), list(e.To), e.Attempt, When(Vietnamese, *e.Next), Duration(Vietnamese, e.Next.Sub(e.Time)))
 		},
 		event.MailboxStore: func(e event.Event) string {
-			s := fmt.Sprintf("%s lưu thư vào hộp thư %s của %s (UID %d), sẵn sàng cho POP3/IMAP", p.who(e), e.Folder, e.User, e.UID)
+			folder := "thư mục " + e.Folder
+			if e.Folder == "INBOX" {
+				folder = "hộp thư đến (INBOX)"
+			}
+			s := fmt.Sprintf("%s lưu thư vào %s của %s (UID %d), sẵn sàng cho POP3/IMAP", p.who(e), folder, e.User, e.UID)
 			if e.Rule != "" {
-				s += "; " + e.Rule
+				s += "; " + p.detail(e.Rule)
 				if len(e.Flags) > 0 {
 					s += ", gắn cờ " + strings.Join(e.Flags, " ")
 				}
@@ -189,19 +198,19 @@ func init() {
 			if n.Action == "delayed" {
 				return fmt.Sprintf("%s báo cho %s rằng thư tới %s bị chậm trễ (%s)", p.who(e), e.From, list(e.To), n.Status)
 			}
-			return fmt.Sprintf("%s gửi trả thư (bounce) cho %s: không giao được tới %s (%s: %s)", p.who(e), e.From, list(e.To), n.Status, n.Diagnostic)
+			return fmt.Sprintf("%s gửi trả thư (bounce) cho %s: không giao được tới %s (%s: %s)", p.who(e), e.From, list(e.To), n.Status, p.detail(n.Diagnostic))
 		},
 		event.MessageDropped: func(e event.Event) string {
 			why := p.dropped[e.Reason]
 			if e.Reason == event.ReasonFilter {
-				why = "bị xoá bởi " + e.Rule + " của " + e.User
+				why = "bị xoá bởi " + p.detail(e.Rule) + " của " + e.User
 			}
 			return fmt.Sprintf("%s bỏ thư gửi %s: %s", p.who(e), list(e.To), why)
 		},
 		event.RetrievalFetch: func(e event.Event) string {
 			svc := strings.ToUpper(e.Service)
 			if e.Error != "" {
-				return fmt.Sprintf("%s: phiên %s của %s — %s", p.who(e), svc, e.User, e.Error)
+				return fmt.Sprintf("%s: phiên %s của %s — %s", p.who(e), svc, e.User, p.detail(e.Error))
 			}
 			s := fmt.Sprintf("%s: phiên %s của %s — %s", p.who(e), svc, e.User, fetchWordsVi(e.Fetch, e.Service))
 			if e.Fetch != nil && e.Fetch.PlainAuth {
@@ -212,7 +221,7 @@ func init() {
 		event.FetchDone: func(e event.Event) string {
 			svc := strings.ToUpper(e.Service)
 			if e.Error != "" {
-				return fmt.Sprintf("%s không tải được thư từ %s qua %s: %s", p.who(e), e.Peer, svc, e.Error)
+				return fmt.Sprintf("%s không tải được thư từ %s qua %s: %s", p.who(e), e.Peer, svc, p.detail(e.Error))
 			}
 			n, kept := 0, false
 			if e.Fetch != nil {
@@ -244,16 +253,16 @@ func init() {
 		},
 		event.ExpectResult: func(e event.Event) string {
 			if e.Passed != nil && *e.Passed {
-				return fmt.Sprintf("✔ kỳ vọng %s: mong đợi %s; thấy %s", e.Check, e.Expected, e.Observed)
+				return fmt.Sprintf("✔ kỳ vọng %s: mong đợi %s; thấy %s", e.Check, Expected(Vietnamese, e.Expected), Observed(Vietnamese, e.Observed))
 			}
-			return fmt.Sprintf("✘ kỳ vọng %s không đạt: mong đợi %s; thấy %s", e.Check, e.Expected, e.Observed)
+			return fmt.Sprintf("✘ kỳ vọng %s không đạt: mong đợi %s; thấy %s", e.Check, Expected(Vietnamese, e.Expected), Observed(Vietnamese, e.Observed))
 		},
 		event.Summary: func(e event.Event) string {
 			c := e.Counts
 			s := fmt.Sprintf("Tổng kết: %d thư; người nhận đã chấp nhận: %d trong hộp thư, %d bị trả lại, %d còn trong hàng đợi, %d bị bỏ theo quy tắc",
 				len(e.Outcomes), c["delivered"], c["bounced"], c["queued"], c["dropped"])
 			if e.Error != "" {
-				s += "; " + e.Error
+				s += "; " + p.detail(e.Error)
 			}
 			return s
 		},

@@ -37,7 +37,7 @@ var questions = map[Lang][6]string{
 		"Vì sao máy khách kết nối tới máy chủ SMTP của mình, không phải của người nhận?",
 		"Vì sao máy khách gửi người gửi, người nhận tách riêng khỏi nội dung?",
 		"Vì sao máy chủ phải chọn giữa giao nội bộ và chuyển tiếp?",
-		"Vì sao máy chủ hỏi DNS bản ghi MX?",
+		"Vì sao máy chủ truy vấn DNS bản ghi MX?",
 		"Vì sao máy chủ gửi kết nối tới cổng 25?",
 		"Vì sao máy chủ người nhận kiểm tra người dùng trước khi lưu thư?",
 	},
@@ -88,7 +88,7 @@ var whys = map[Lang][6]string{
 			"bước 2, nhưng không cần đăng nhập. Trả lời 250 nghĩa là trách nhiệm đã chuyển sang phía nhận; lỗi tạm " +
 			"thời (4xx) giữ thư trong hàng đợi để gửi lại, lỗi vĩnh viễn (5xx) khiến thư bị trả lại.",
 		"Máy chủ chỉ nhận thư cho tên miền nó phục vụ và người dùng nó biết: người dùng không tồn tại bị trả lời " +
-			"550 5.1.1 và người gửi nhận thư báo lỗi. Sau đó nó lưu thư vào hộp thư của người dùng, thư mục INBOX. " +
+			"550 5.1.1 và người gửi nhận thư báo lỗi. Sau đó nó lưu thư vào hộp thư đến (INBOX) của người dùng. " +
 			"Máy khách thư của người nhận sẽ lấy thư bằng POP3 (tải về máy) hoặc IMAP (giữ trên máy chủ, đồng bộ " +
 			"thư mục).",
 	},

@@ -44,9 +44,9 @@ func TestReplayKeysAdvanceSteps(t *testing.T) {
 			[]string{"Bước 1 · máy khách thư của alice kết nối tới máy chủ SMTP mail.example.test",
 				"Bước 2 · mail.example.test nhận thư \"Homework week 3\"",
 				"Bước 3 · mail.example.test: bob@school.test khác tên miền → chuyển tiếp",
-				"Bước 4 · mail.example.test hỏi DNS bản ghi MX của school.test",
+				"Bước 4 · mail.example.test truy vấn DNS bản ghi MX của school.test",
 				"Bước 5 · mail.example.test kết nối tới máy chủ SMTP người nhận mail.school.test",
-				"Bước 6 · mail.school.test lưu thư vào hộp thư INBOX của bob@school.test"},
+				"Bước 6 · mail.school.test lưu thư vào hộp thư đến (INBOX) của bob@school.test"},
 			"⏸ tiếp theo: Bước %d", "✔ đã xong"},
 	}
 	for _, c := range cases {

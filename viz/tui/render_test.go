@@ -34,7 +34,7 @@ func TestStripBothLanguages(t *testing.T) {
 		{narrate.English, []string{"✓1 connect", "✓2 hand over", "▶3 decide", "▷4 DNS MX", " 5 transfer",
 			"⏸ next: Step 4 · DNS lookup of the MX"}},
 		{narrate.Vietnamese, []string{"✓1 kết nối", "✓2 giao thư", "▶3 quyết định", "▷4 hỏi DNS",
-			"⏸ tiếp theo: Bước 4 · hỏi DNS bản ghi MX"}},
+			"⏸ tiếp theo: Bước 4 · truy vấn DNS bản ghi MX"}},
 	}
 	for _, c := range cases {
 		got := plain(RenderStrip(m, "m1", next, c.lang, Theme{}, 78))
@@ -150,7 +150,7 @@ func TestTranscriptAndDetail(t *testing.T) {
 		}
 	}
 	why := plain(RenderWhy(narrate.Vietnamese, 4, Theme{}))
-	if !strings.Contains(why, "Vì sao máy chủ hỏi DNS bản ghi MX?") || !strings.Contains(why, narrate.Why(narrate.Vietnamese, 4)) {
+	if !strings.Contains(why, "Vì sao máy chủ truy vấn DNS bản ghi MX?") || !strings.Contains(why, narrate.Why(narrate.Vietnamese, 4)) {
 		t.Errorf("why:\n%s", why)
 	}
 }

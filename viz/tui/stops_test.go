@@ -23,7 +23,7 @@ func TestSpaceStopsAtFailures(t *testing.T) {
 	}{
 		{"nxdomain.jsonl", narrate.English, "⏸ next: Step 4 · DNS lookup of the MX",
 			"✗4 DNS MX", "✗ Step 4: DNS NXDOMAIN (students.school.test MX): no such domain", "sends alice@example.test a bounce"},
-		{"nxdomain.jsonl", narrate.Vietnamese, "⏸ tiếp theo: Bước 4 · hỏi DNS bản ghi MX",
+		{"nxdomain.jsonl", narrate.Vietnamese, "⏸ tiếp theo: Bước 4 · truy vấn DNS bản ghi MX",
 			"✗4 hỏi DNS", "✗ Bước 4: DNS NXDOMAIN (students.school.test MX): tên miền không tồn tại", "m1.bounce"},
 		{"unknown-user-bounce.jsonl", narrate.English, "⏸ next: Step 6 · check user and store in mailbox",
 			"✗6 mailbox", "✗ Step 6: 550 5.1.1 No such user here (at RCPT)", "sends alice@example.test a bounce"},
