@@ -93,7 +93,8 @@ type data struct {
 
 type outcome struct {
 	event.MessageOutcome
-	Steps string
+	Steps     string
+	StateText string // the state in the report's language (State stays the CSS class)
 }
 
 type expectation struct {
@@ -136,14 +137,16 @@ func build(events []event.Event, o Options) (*data, error) {
 		}
 	}
 	if !f.Start.IsZero() {
-		d.Start = f.Start.UTC().Format("Mon 2 Jan 2006 15:04:05 UTC")
+		d.Start = narrate.Day(lang, f.Start.UTC()) + " " + f.Start.UTC().Format("15:04:05 UTC")
 	}
 	for _, oc := range f.Outcomes {
+		oc.Error = narrate.Detail(lang, oc.Error)
 		var steps []string
 		for _, s := range oc.Steps {
 			steps = append(steps, fmt.Sprint(s))
 		}
-		d.Outcomes = append(d.Outcomes, outcome{MessageOutcome: oc, Steps: strings.Join(steps, "→")})
+		d.Outcomes = append(d.Outcomes, outcome{MessageOutcome: oc, Steps: strings.Join(steps, "→"),
+			StateText: narrate.State(lang, oc.State)})
 	}
 	for _, e := range events {
 		d.addEvent(e, lang)
@@ -164,7 +167,8 @@ func (d *data) addEvent(e event.Event, lang narrate.Lang) {
 	case event.ExpectResult:
 		passed := e.Passed != nil && *e.Passed
 		d.Expect = append(d.Expect, expectation{Passed: passed, Stage: e.Check,
-			Label: "expected " + e.Expected + "; observed " + e.Observed})
+			Label: narrate.Word(lang, "expected") + " " + narrate.Expected(lang, e.Expected) + "; " +
+				narrate.Word(lang, "observed") + " " + narrate.Observed(lang, e.Observed)})
 		switch {
 		case !passed:
 			d.Verdict = "fail"
