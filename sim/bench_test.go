@@ -30,7 +30,7 @@ func BenchmarkCrossDomainDelivery(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m := send
 		m.ID = fmt.Sprintf("b%d", i)
-		if err := n.send(ctx, &m, rng); err != nil {
+		if err := n.clients.Send(ctx, &m, rng); err != nil {
 			b.Fatal(err)
 		}
 		if err := n.WaitSettled(ctx); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/client"
 	"github.com/mailflow/mailflow/sim/event"
 )
 
@@ -299,21 +300,21 @@ func (n *Network) checkFetched(x *scenarios.FetchedExpectation) Result {
 		return r
 	}
 	count := 0
-	for _, m := range res.messages {
-		if !matches(readStored(m.raw), d) {
+	for _, m := range res.Messages {
+		if !matches(readStored(m.Raw), d) {
 			continue
 		}
 		flagged := true
 		for _, f := range x.Flags {
-			flagged = flagged && hasFlag(m.flags, f)
+			flagged = flagged && client.HasFlag(m.Flags, f)
 		}
 		if flagged {
 			count++
 		}
 	}
-	r.Observed = fmt.Sprintf("%d matching of %d message(s) read", count, len(res.messages))
-	if res.err != nil {
-		r.Observed += "; the fetch failed: " + res.err.Error()
+	r.Observed = fmt.Sprintf("%d matching of %d message(s) read", count, len(res.Messages))
+	if res.Err != nil {
+		r.Observed += "; the fetch failed: " + res.Err.Error()
 	}
 	if x.Count != nil {
 		r.Passed = count == *x.Count

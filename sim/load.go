@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/client"
 )
 
 // LoadOptions make the load actions run live, as `mailflow load` plays
@@ -63,7 +64,7 @@ func (n *Network) playLoad(ctx context.Context, l *scenarios.LoadAction, rng *ra
 		}
 		s := l.Message(i)
 		s.Body = body
-		if err := n.send(ctx, s, rng); err != nil {
+		if err := n.clients.Send(ctx, s, rng); err != nil {
 			return fmt.Errorf("load %s, message %d: %w", l.ID, i, err)
 		}
 		n.Clock.RunDue()
@@ -105,7 +106,7 @@ func (n *Network) playLoadLive(ctx context.Context, l *scenarios.LoadAction, bod
 				s := l.Message(i)
 				s.Body = body
 				rng := rand.New(rand.NewPCG(uint64(n.Scenario.Seed), uint64(i)))
-				if err := n.send(ctx, s, rng); err != nil {
+				if err := n.clients.Send(ctx, s, rng); err != nil {
 					errs <- fmt.Errorf("load %s, message %d: %w", l.ID, i, err)
 					return
 				}
@@ -145,7 +146,7 @@ func (n *Network) runUntil(ctx context.Context, t time.Time) error {
 // as the client writes it is about the load's size.
 func (n *Network) loadBody(l *scenarios.LoadAction) (string, error) {
 	s := l.Message(1)
-	head, err := compose(s, "", fmt.Sprintf("<%s.%d@%s>", s.ID, n.Scenario.Seed, "x"), n.Clock.Now(), nil)
+	head, err := client.Compose(s, "", fmt.Sprintf("<%s.%d@%s>", s.ID, n.Scenario.Seed, "x"), n.Clock.Now(), nil)
 	if err != nil {
 		return "", err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/client"
 	"github.com/mailflow/mailflow/sim/clock"
 	"github.com/mailflow/mailflow/sim/dnsd"
 	"github.com/mailflow/mailflow/sim/event"
@@ -96,6 +97,8 @@ type Network struct {
 	faults  *fault.Injector
 	drops   dropWatch
 	tracker *tracker
+	// clients are the users' mail clients (sim/client).
+	clients *client.Env
 	dns     *dnsd.Server
 	mu      sync.Mutex
 	ports   map[string]map[topology.Service]int // host name → service → real port
@@ -156,6 +159,8 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	if n.CA, err = pki.NewCA("mailflow simulated CA", n.certNow()); err != nil {
 		return n, err
 	}
+	n.clients = &client.Env{Topology: topo, Bus: n.Bus, IDs: n.IDs, Seed: s.Seed, Now: n.Clock.Now,
+		RootCAs: n.CA.Pool(), CertTime: n.certNow, Port: n.Port, Timeout: n.timeout, Follow: n.tracker.expect}
 	for _, u := range topo.Users {
 		n.Store.AddUser(u.Address, u.Password)
 	}

@@ -20,5 +20,5 @@ func (n *Network) Submit(ctx context.Context, s *scenarios.Send) error {
 	}
 	h := fnv.New64a()
 	h.Write([]byte(s.ID))
-	return n.send(ctx, s, rand.New(rand.NewPCG(uint64(n.Scenario.Seed), h.Sum64())))
+	return n.clients.Send(ctx, s, rand.New(rand.NewPCG(uint64(n.Scenario.Seed), h.Sum64())))
 }

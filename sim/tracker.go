@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/client"
 	"github.com/mailflow/mailflow/sim/event"
 )
 
@@ -37,7 +38,7 @@ type tracker struct {
 	mu       sync.Mutex
 	messages map[string]*tracked
 	order    []string
-	fetches  map[string]fetchResult
+	fetches  map[string]client.Fetched
 }
 
 type tracked struct {
@@ -51,7 +52,7 @@ type tracked struct {
 }
 
 func newTracker(*scenarios.Scenario) *tracker {
-	return &tracker{messages: map[string]*tracked{}, fetches: map[string]fetchResult{}}
+	return &tracker{messages: map[string]*tracked{}, fetches: map[string]client.Fetched{}}
 }
 
 // expect registers a message about to be sent.
@@ -221,13 +222,13 @@ func (t *tracker) outcomes() []event.MessageOutcome {
 	return out
 }
 
-func (t *tracker) recordFetch(id string, r fetchResult) {
+func (t *tracker) recordFetch(id string, r client.Fetched) {
 	t.mu.Lock()
 	t.fetches[id] = r
 	t.mu.Unlock()
 }
 
-func (t *tracker) fetched(id string) (fetchResult, bool) {
+func (t *tracker) fetched(id string) (client.Fetched, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r, ok := t.fetches[id]

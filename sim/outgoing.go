@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bufio"
 	"bytes"
 	"mime"
 	"strings"
@@ -10,8 +11,6 @@ import (
 
 	"github.com/mailflow/mailflow/sim/smtpd"
 	"github.com/mailflow/mailflow/topology"
-
-	"bufio"
 )
 
 // outgoing wraps a host's queue: what a user submitted is signed with the

@@ -1,4 +1,4 @@
-package sim
+package client
 
 import (
 	"bytes"
@@ -14,9 +14,9 @@ import (
 	"github.com/mailflow/mailflow/scenarios"
 )
 
-// compose builds the message a mail client would write for a send action:
+// Compose builds the message a mail client would write for a send action:
 // headers, a text part and the attachments as MIME parts.
-func compose(s *scenarios.Send, fromName, messageID string, date time.Time, rng *rand.Rand) ([]byte, error) {
+func Compose(s *scenarios.Send, fromName, messageID string, date time.Time, rng *rand.Rand) ([]byte, error) {
 	var h mail.Header
 	h.SetDate(date)
 	h.SetAddressList("From", []*mail.Address{{Name: fromName, Address: s.From}})
