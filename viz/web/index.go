@@ -7,9 +7,10 @@ import (
 	"github.com/mailflow/mailflow/viz/tui"
 )
 
-// maxEvents bounds what the index keeps: a long `up` under load drops its
-// oldest events rather than growing without end.
-const maxEvents = 400_000
+// DefaultMaxEvents bounds what the index keeps: a long `up` under load
+// drops its oldest events rather than growing without end (an event takes
+// about a kilobyte, a transcript a few).
+const DefaultMaxEvents = 50_000
 
 // index is a sink on the network's bus: every event in order, which of them
 // start a step, the events of each message, and the monitoring counters. It
@@ -24,11 +25,15 @@ type index struct {
 	byMsg   map[string][]int64
 	stopper *tui.Stops // the classroom view's rule of where to stop
 	stats   *stats
+	max     int           // events kept
 	changed chan struct{} // closed and replaced on every new event
 }
 
-func newIndex(st *stats) *index {
-	return &index{first: 1, byMsg: map[string][]int64{}, stopper: tui.NewStops(), stats: st,
+func newIndex(st *stats, max int) *index {
+	if max <= 0 {
+		max = DefaultMaxEvents
+	}
+	return &index{first: 1, byMsg: map[string][]int64{}, stopper: tui.NewStops(), stats: st, max: max,
 		changed: make(chan struct{})}
 }
 
@@ -74,11 +79,18 @@ func (x *index) addLocked(e event.Event) {
 		x.byMsg[e.Msg] = append(x.byMsg[e.Msg], e.Seq)
 	}
 	x.stats.add(e, starts)
-	if len(x.events) > maxEvents {
-		drop := maxEvents / 10
+	if len(x.events) > x.max {
+		drop := max(x.max/10, 1)
 		x.first += int64(drop)
 		x.events = append([]event.Event(nil), x.events[drop:]...)
 		x.stops = append([]bool(nil), x.stops[drop:]...)
+		for id, seqs := range x.byMsg { // forget what was dropped; a message whose events all went keeps its name
+			i := 0
+			for i < len(seqs) && seqs[i] < x.first {
+				i++
+			}
+			x.byMsg[id] = append(seqs[:0:0], seqs[i:]...)
+		}
 	}
 }
 

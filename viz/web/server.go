@@ -40,6 +40,9 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the wall clock of the monitoring rates; tests set it.
 	Now func() time.Time
+	// MaxEvents bounds the events kept for the page and the API (the
+	// oldest go first); 0 is DefaultMaxEvents.
+	MaxEvents int
 }
 
 // Server is the web view and API of one network.
@@ -72,7 +75,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, net: cfg.Network, stats: newStats(cfg.Now), ctl: &controller{gate: cfg.Gate},
 		mux: http.NewServeMux(), done: make(chan struct{})}
-	s.idx = newIndex(s.stats)
+	s.idx = newIndex(s.stats, cfg.MaxEvents)
 	s.idx.attach(s.net.Bus)
 	s.routes()
 	return s

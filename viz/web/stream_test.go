@@ -94,17 +94,22 @@ func next(t *testing.T, ch <-chan sseMessage, what string, keep func(sseMessage)
 	t.Helper()
 	timeout := time.NewTimer(30 * time.Second) // a guard against a hang, not a wait
 	defer timeout.Stop()
+	var skipped []string // the last messages passed over, to tell what came instead
 	for {
 		select {
 		case m, ok := <-ch:
 			if !ok {
-				t.Fatalf("stream ended before %s", what)
+				t.Fatalf("stream ended before %s; last seen %q", what, skipped)
 			}
 			if keep(m) {
 				return m
 			}
+			skipped = append(skipped, m.kind+" "+m.data[:min(len(m.data), 160)])
+			if len(skipped) > 5 {
+				skipped = skipped[1:]
+			}
 		case <-timeout.C:
-			t.Fatalf("no %s on the stream", what)
+			t.Fatalf("no %s on the stream; last seen %q", what, skipped)
 		}
 	}
 }

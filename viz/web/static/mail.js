@@ -43,6 +43,7 @@ export class Mail {
   onEvents(events) {
     if (!this.user) return;
     let hit = false;
+    if (this.stored > events.length) this.stored = 0; // the page forgot old events
     for (let i = this.stored; i < events.length; i++) {
       const e = events[i];
       if (e.kind === 'mailbox.store' && e.user && e.user.toLowerCase() === this.user.toLowerCase()) hit = true;

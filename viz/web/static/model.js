@@ -5,6 +5,10 @@
 
 import { api, failure, deferral, code } from './util.js';
 
+// keep bounds the events the page holds, as the server bounds its own: a
+// page left open on a busy network forgets the oldest tenth at a time.
+const keep = 60000;
+
 export class Model {
   constructor(onChange) {
     this.events = [];
@@ -76,8 +80,35 @@ export class Model {
         this.wantStep = null;
       }
     }
+    if (this.events.length > keep) this.trim(Math.floor(keep / 10));
     this.onChange();
   }
+
+  // trim forgets the oldest n events and re-indexes the rest.
+  trim(n) {
+    const old = this.events;
+    const dropped = this.stops.filter((i) => i < n).length;
+    this.events = [];
+    this.stops = [];
+    this.bySeq = new Map();
+    this.byMsg = new Map();
+    const stopSet = new Set(old.length ? this.stopsOf(old) : []);
+    for (let i = n; i < old.length; i++) {
+      const e = old[i];
+      const j = this.events.length;
+      this.events.push(e);
+      this.bySeq.set(e.seq, j);
+      if (e.msg) {
+        if (!this.byMsg.has(e.msg)) this.byMsg.set(e.msg, []);
+        this.byMsg.get(e.msg).push(j);
+      }
+      if (stopSet.has(e.seq)) this.stops.push(j);
+    }
+    this.cursor = Math.max(-1, this.cursor - dropped);
+    if (this.wantStep !== null) this.wantStep = Math.max(0, this.wantStep - dropped);
+  }
+
+  stopsOf(events) { return this.stops.map((i) => events[i].seq); }
 
   // relabel fetches every event's text in another language, then streams
   // on in it.
