@@ -39,7 +39,7 @@ func (s *Server) filterOf(r *http.Request) (eventFilter, string) {
 }
 
 func (f eventFilter) match(e event.Event) bool {
-	return (f.msg == "" || e.Msg == f.msg) && (f.host == "" || strings.EqualFold(e.Host, f.host)) &&
+	return (f.msg == "" || e.Msg == f.msg) && (f.host == "" || strings.EqualFold(e.Actor, f.host) || strings.EqualFold(e.Host, f.host)) &&
 		(f.step < 0 || e.Step == f.step) &&
 		(f.kind == "" || string(e.Kind) == f.kind || strings.HasPrefix(string(e.Kind), f.kind+"."))
 }
@@ -139,6 +139,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
+// streamBatch is how many events the stream writes between flushes.
+const streamBatch = 500
+
 // keepAlive is how often an idle stream sends a comment, so that proxies
 // and browsers keep it open.
 const keepAlive = 15 * time.Second
@@ -171,15 +174,21 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	send := func() bool { return bw.Flush() == nil && rc.Flush() == nil }
 
 	fmt.Fprint(bw, "retry: 2000\n\n")
+	// The control state is read before the events: every event published
+	// before the world was held is in the index by then, so the stream tells
+	// of a hold only after the events that led to it.
 	var lastControl []byte
-	control := func() {
-		b, _ := json.Marshal(s.ctl.state())
+	control := func(b []byte) {
 		if string(b) != string(lastControl) {
 			lastControl = b
 			fmt.Fprintf(bw, "event: control\ndata: %s\n\n", b)
 		}
 	}
-	control()
+	state := func() []byte {
+		b, _ := json.Marshal(s.ctl.state())
+		return b
+	}
+	control(state())
 	if !send() {
 		return
 	}
@@ -190,7 +199,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		if s.ctl.gate != nil {
 			gateChanged = s.ctl.gate.Changed()
 		}
-		events, stops, changed := s.idx.after(after, 500)
+		st := state()
+		events, stops, changed := s.idx.after(after, streamBatch)
 		for i, e := range events {
 			after = e.Seq
 			if !f.match(e) {
@@ -206,7 +216,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			}
 			fmt.Fprintf(bw, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, kind, b)
 		}
-		control()
+		if len(events) < streamBatch { // caught up with the state read above
+			control(st)
+		}
 		if !send() {
 			return
 		}

@@ -166,7 +166,7 @@ func (s *Server) storedCopy(id, mailbox string, events []event.Event) ([]byte, *
 		}
 		for _, m := range msgs {
 			if m.UID == e.UID {
-				return m.Raw, &Copy{Where: "mailbox", Mailbox: e.User, Folder: e.Folder, UID: e.UID, Host: e.Host}
+				return m.Raw, &Copy{Where: "mailbox", Mailbox: e.User, Folder: e.Folder, UID: e.UID, Host: actor(e)}
 			}
 		}
 	}

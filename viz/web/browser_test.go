@@ -233,8 +233,20 @@ func TestPageInChromium(t *testing.T) {
 
 	// The other views: the event list, bob's mailbox, the monitor.
 	run(ctx, t, "events", chromedp.KeyEvent("2"), until(`document.querySelectorAll("#event-rows tr").length > 20`))
-	run(ctx, t, "inspector", chromedp.Click(chromedp.CSS(`#event-rows tr[data-seq="22"]`)),
-		until(`document.querySelector("#inspector").open && document.querySelector("#insp-body .transcript") !== null`),
+	var transcript, tlsEvent int64
+	for _, e := range n.Bus.History() {
+		switch {
+		case e.Kind == event.SMTPTranscript && transcript == 0:
+			transcript = e.Seq
+		case e.Kind == event.SMTPTLS && e.TLS != nil && tlsEvent == 0:
+			tlsEvent = e.Seq
+		}
+	}
+	run(ctx, t, "inspector: dialogue", chromedp.Click(chromedp.CSS(`#event-rows tr[data-seq="`+strconv.FormatInt(transcript, 10)+`"]`)),
+		until(`document.querySelector("#inspector").open && document.querySelector("#insp-body .transcript").textContent.includes("C: EHLO")`),
+		chromedp.KeyEvent(kb.Escape), until(`!document.querySelector("#inspector").open`))
+	run(ctx, t, "inspector: TLS", chromedp.Click(chromedp.CSS(`#event-rows tr[data-seq="`+strconv.FormatInt(tlsEvent, 10)+`"]`)),
+		until(`document.querySelector("#insp-body").textContent.includes("TLS 1.3") && document.querySelector("#insp-body").textContent.includes("verified")`),
 		chromedp.KeyEvent(kb.Escape), until(`!document.querySelector("#inspector").open`))
 	run(ctx, t, "mailbox", chromedp.KeyEvent("3"), until(`document.querySelector('[data-user="bob@school.test"]') !== null`),
 		chromedp.Click(chromedp.CSS(`[data-user="bob@school.test"]`)), until(`document.querySelector('#inbox tr[data-uid="1"]') !== null`),

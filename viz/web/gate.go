@@ -50,8 +50,11 @@ type Control struct {
 	Playing bool `json:"playing"`
 	// IntervalMS is the pace while playing: one step per interval.
 	IntervalMS int64 `json:"interval_ms"`
-	// Waiting, when the world is held, names the step about to start and
-	// its message — never what that step will bring.
+	// Held is true while the world waits at the gate: before a step
+	// (Waiting names it) or just after a failure (Waiting is empty).
+	Held bool `json:"held"`
+	// Waiting, when the world is held before a step, names that step and
+	// its message — never what the step will bring.
 	Waiting *Waiting `json:"waiting,omitempty"`
 }
 
@@ -76,6 +79,7 @@ func (c *controller) state() Control {
 	c.mu.Lock()
 	st := Control{Mode: "step", Playing: c.playing, IntervalMS: c.interval.Milliseconds()}
 	c.mu.Unlock()
+	st.Held = c.gate.Waiting()
 	if e, ok := c.gate.Pending(); ok {
 		st.Waiting = waitingOf(e)
 	}

@@ -246,3 +246,50 @@ func TestSmarthostPasswordsNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// In step mode the world also waits just after a failure, as the classroom
+// view does: the control says it is held with no step named, and Step lets
+// it go on.
+func TestStepModeHoldsAfterAFailure(t *testing.T) {
+	n := startNetwork(t, "unknown-user-bounce", nil)
+	gate := NewGate()
+	n.Bus.SetGate(gate.Hold)
+	_, ts := serve(t, Config{Network: n, Gate: gate})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	finished := make(chan error, 1)
+	go func() {
+		err := n.Play(ctx)
+		if err == nil {
+			err = n.WaitSettled(ctx)
+		}
+		finished <- err
+	}()
+	ch := openStream(t, ts, "", "")
+	afterFailure := false
+	for held := 0; !afterFailure; held++ {
+		m := next(t, ch, "the world held", func(m sseMessage) bool {
+			var c Control
+			return m.kind == "control" && json.Unmarshal([]byte(m.data), &c) == nil && c.Held
+		})
+		var c Control
+		json.Unmarshal([]byte(m.data), &c)
+		if c.Waiting == nil {
+			afterFailure = true
+			// The failure is the last event streamed before the hold.
+			var p EventPage
+			call(t, ts, "GET", "/api/events?msg=m1", "", 200, &p)
+			if last := p.Events[len(p.Events)-1]; last.Kind != event.SMTPReply || last.Reply == nil || last.Reply.Code != 550 {
+				t.Errorf("held after %s %+v, not after the 550", last.Kind, last.Reply)
+			}
+		}
+		if held > 20 {
+			t.Fatal("the world never stopped after the 550")
+		}
+		call(t, ts, "POST", "/api/control", `{"action":"step"}`, 200, nil)
+	}
+	call(t, ts, "POST", "/api/control", `{"action":"play","interval_ms":0}`, 200, nil)
+	if err := <-finished; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -74,26 +74,26 @@ func (s *stats) add(e event.Event, starts bool) {
 	sec := s.slot(s.now().Unix())
 	switch e.Kind {
 	case event.SMTPAccepted:
-		s.host(e.Host).Accepted++
+		s.host(actor(e)).Accepted++
 		if e.Step <= 2 { // a submission, not a relay hop
 			sec.accepted++
 		}
 	case event.MailboxStore:
-		s.host(e.Host).Delivered++
+		s.host(actor(e)).Delivered++
 		sec.delivered++
 	case event.RelayDone:
-		s.host(e.Host).Relayed++
+		s.host(actor(e)).Relayed++
 	case event.QueueDeferred:
-		s.host(e.Host).Deferred++
+		s.host(actor(e)).Deferred++
 	case event.QueueFailed:
-		s.host(e.Host).Failed++
+		s.host(actor(e)).Failed++
 	case event.DSNSent:
-		s.host(e.Host).Bounces++
+		s.host(actor(e)).Bounces++
 	case event.SMTPReply, event.SMTPAuth:
 		// The refusing server's own account; the client's report of the
 		// same reply (side "client") is not counted twice.
 		if e.Code() >= 400 && e.Reply.Side == event.SideServer {
-			s.host(e.Host).Refused++
+			s.host(actor(e)).Refused++
 			s.refusals[refusal{e.Code(), e.Reply.Enhanced}]++
 		}
 	}
@@ -107,6 +107,15 @@ func (s *stats) add(e event.Event, starts bool) {
 	if e.Kind == event.MailboxStore || e.Kind == event.DSNSent || e.Kind == event.MessageDropped {
 		delete(s.at, e.Msg) // the story of this copy ends: keep the map small under load
 	}
+}
+
+// actor identifies who acted: the host name for a host (Host is only a
+// display name).
+func actor(e event.Event) string {
+	if e.Actor != "" {
+		return e.Actor
+	}
+	return e.Host
 }
 
 func (s *stats) slot(unix int64) *second {

@@ -179,7 +179,8 @@ function renderStatus() {
   if (!m.connected && m.es) text = t('status.conn');
   else if (m.follow && !m.stepMode()) text = t('status.live');
   else if (hidden > 0) text = `${t('status.at', { n: m.cursor + 1, total: m.stops.length })} ${t('status.more', { n: hidden })}`;
-  else if (m.held()) text = t('status.held', { step: m.held().step, msg: m.held().msg });
+  else if (m.held() && m.held().step) text = t('status.held', { step: m.held().step, msg: m.held().msg });
+  else if (m.held()) text = t('status.heldFailure');
   else if (app.playing) text = t('status.playing');
   else text = t('status.over');
   $('status').textContent = text;

@@ -151,7 +151,12 @@ export class Model {
   }
 
   stepMode() { return this.control.mode === 'step'; }
-  held() { return this.stepMode() && this.control.waiting ? this.control.waiting : null; }
+  // held is what the world waits before: a step, or ({step: 0}) the moment
+  // just after a failure.
+  held() {
+    if (!this.stepMode() || !this.control.held) return null;
+    return this.control.waiting || { step: 0, msg: '' };
+  }
   hiddenStops() { return this.stops.length - 1 - this.cursor; }
 
   forward() {

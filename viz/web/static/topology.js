@@ -64,8 +64,8 @@ export class Topology {
 
   put(node, keys) { for (const k of keys) this.nodes.set(k, node); }
 
-  // node finds where an event's host or peer is drawn: a simulated host,
-  // the DNS server, or the mail clients (a user's client, an outside one).
+  // node finds where an event's actor or peer is drawn: a simulated host,
+  // the DNS server, or the mail clients (client:ADDRESS, an outside one).
   node(name) {
     if (!name || name === '-') return null;
     return this.nodes.get(name) || this.nodes.get(name.toLowerCase()) || this.clients;
@@ -147,12 +147,12 @@ export class Topology {
   // waypoints says where an event takes its message's envelope.
   waypoints(e) {
     const at = (n) => (n ? [{ x: n.x, y: n.y }] : []);
-    const from = this.node(e.host);
+    const from = this.node(e.actor || e.host);
     const to = this.node(e.peer);
     switch (e.kind) {
       case 'smtp.connect': case 'relay.connect': return [...at(from), ...at(to)];
       case 'dns.query': return [...at(from), ...at(this.dns)];
-      case 'dns.answer': return e.host === 'dns' ? [] : [...at(this.dns), ...at(from)];
+      case 'dns.answer': return (e.actor || e.host) === 'dns' ? [] : [...at(this.dns), ...at(from)];
       case 'mailbox.store': return from && from.tray ? [...at(from), { x: from.tray.x, y: from.tray.y }] : at(from);
       case 'smtp.transcript': case 'relay.done': case 'queue.retry': case 'queue.deferred': case 'queue.failed':
       case 'dsn.sent': case 'message.dropped': case 'action.start': case 'fetch.done': case 'retrieval.fetch':
@@ -166,7 +166,7 @@ export class Topology {
   // failed lookup.
   markAt(e) {
     if (e.step === 4 || e.kind.startsWith('dns.')) return this.dns;
-    const from = this.node(e.host);
+    const from = this.node(e.actor || e.host);
     // The sending queue's account of a refusal names the refusing peer.
     if (e.kind.startsWith('queue.') && e.peer && this.nodes.has(e.peer)) return this.nodes.get(e.peer);
     if (from === this.clients || clientSide(e)) return this.node(e.peer) || from;
@@ -194,7 +194,7 @@ export class Topology {
     for (const i of (current && model.byMsg.get(current.msg)) || []) {
       if (i >= end) break;
       const e = model.events[i];
-      if (e.kind === 'relay.connect' || e.kind === 'smtp.connect') mine.add(`${(this.node(e.host) || {}).name}>${(this.node(e.peer) || {}).name}`);
+      if (e.kind === 'relay.connect' || e.kind === 'smtp.connect') mine.add(`${(this.node(e.actor || e.host) || {}).name}>${(this.node(e.peer) || {}).name}`);
     }
     clear(this.hops);
     for (const [k, [a, b]] of sc.hops) {
@@ -218,7 +218,7 @@ export class Topology {
       sc.last.delete(e.msg); // the most recently moved come last
       sc.last.set(e.msg, wp[wp.length - 1]);
     }
-    const a = this.node(e.host), b = this.node(e.peer);
+    const a = this.node(e.actor || e.host), b = this.node(e.peer);
     if ((e.kind === 'relay.connect' || e.kind === 'smtp.connect') && a && b && a !== b) sc.hops.set(`${a.name}>${b.name}`, [a, b]);
     const bad = failure(e) ? 'failed' : deferral(e) && e.kind !== 'queue.retry' ? 'waiting' : '';
     if (!bad) return;

@@ -127,7 +127,7 @@ export class EventList {
   }
 }
 
-const skip = new Set(['text', 'transcript', 'outcomes', 'records']);
+const skip = new Set(['text', 'transcript', 'outcomes', 'records', 'tls']);
 
 // inspect shows one event: its fields, the dialogue, DNS and TLS facts, and
 // on demand the message's header as filed.
@@ -139,8 +139,14 @@ export function inspect(dialog, e) {
   const rows = Object.entries(e).filter(([k, v]) => !skip.has(k) && v !== '' && v !== null && v !== undefined && !(Array.isArray(v) && !v.length));
   body.append(h('h3', { text: t('insp.fields') }), h('table', { class: 'fields' },
     h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v) }))))));
-  const tls = rows.filter(([k]) => k.startsWith('tls') || k.startsWith('cert'));
-  if (tls.length) body.append(h('h3', { text: t('insp.tls') }), h('p', { text: tls.map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ') }));
+  if (e.tls) {
+    const c = e.tls.cert;
+    body.append(h('h3', { text: t('insp.tls') }), h('table', { class: 'fields' }, h('tbody', {},
+      [['version', e.tls.version || '—'], ['verified', String(e.tls.verified)], ['problem', e.tls.problem],
+        ['subject', c && c.subject], ['issuer', c && c.issuer], ['names', c && c.names && c.names.join(', ')],
+        ['valid', c && c.not_before && `${c.not_before} → ${c.not_after || ''}`], ['why', c && c.why]]
+        .filter(([, v]) => v).map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: v }))))));
+  }
   if (e.qname) {
     body.append(h('h3', { text: t('insp.dns') }), h('pre', { class: 'dns', text:
       [`;; QUESTION: ${e.qname} IN ${e.qtype || ''}`, e.rcode ? `;; status: ${e.rcode}` : '',
