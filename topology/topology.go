@@ -110,7 +110,17 @@ type User struct {
 	FullName   string
 	Domain     *Domain
 	Identities []scenarios.Identity
-	Filters    []scenarios.Filter
+	Filters    []Filter
+}
+
+// Filter is one of a user's filters (a scenario's filters:), for the host
+// filing the user's mail: conditions, all of which must hold (none: all
+// mail), and what it does.
+type Filter struct {
+	From, SubjectContains, Tag string
+	Label                      string // a folder instead of INBOX
+	Star, Archive, Delete      bool
+	Forward                    string // an address that gets a copy
 }
 
 // MaySendAs reports whether the user may use addr as sender, and the
@@ -168,7 +178,11 @@ func Build(s *scenarios.Scenario, plan *Plan) (*Network, error) {
 		}
 		for _, su := range sd.Users {
 			u := &User{Local: su.Name, Address: su.Name + "@" + d.Name, Password: su.Password,
-				FullName: su.FullName, Domain: d, Identities: su.Identities, Filters: su.Filters}
+				FullName: su.FullName, Domain: d, Identities: su.Identities}
+			for _, f := range su.Filters {
+				u.Filters = append(u.Filters, Filter{From: f.From, SubjectContains: f.SubjectContains, Tag: f.Tag,
+					Label: f.Label, Star: f.Star, Archive: f.Archive, Delete: f.Delete, Forward: f.Forward})
+			}
 			d.Users = append(d.Users, u)
 			n.Users = append(n.Users, u)
 		}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/topology"
 )
 
@@ -181,7 +180,7 @@ func Filter(u *topology.User, m Message) Decision {
 	return Decision{Folder: "INBOX"}
 }
 
-func matches(f scenarios.Filter, m Message) bool {
+func matches(f topology.Filter, m Message) bool {
 	if f.From == "" && f.SubjectContains == "" && f.Tag == "" {
 		return true // a filter without conditions applies to all mail
 	}
@@ -197,7 +196,7 @@ func matches(f scenarios.Filter, m Message) bool {
 	return true
 }
 
-func describe(i int, f scenarios.Filter) string {
+func describe(i int, f topology.Filter) string {
 	var cond []string
 	if f.From != "" {
 		cond = append(cond, "from "+f.From)
