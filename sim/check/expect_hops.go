@@ -1,4 +1,4 @@
-package sim
+package check
 
 import (
 	"fmt"
@@ -26,7 +26,7 @@ func wantCount(want *int, what string) string {
 	return "at least 1 " + what
 }
 
-func (n *Network) checkBounced(x *scenarios.BouncedExpectation) Result {
+func (c *Checker) checkBounced(x *scenarios.BouncedExpectation) Result {
 	action := x.Action
 	if action == "" {
 		action = "failed"
@@ -43,11 +43,11 @@ func (n *Network) checkBounced(x *scenarios.BouncedExpectation) Result {
 	}
 	count := 0
 	var seen []string
-	r.Related = n.related(func(e event.Event) bool {
+	r.Related = c.related(func(e event.Event) bool {
 		return e.Msg == x.Message && (e.Kind == event.DSNSent || e.Kind == event.QueueFailed ||
 			e.Kind == event.QueueDeferred || e.Kind == event.MessageDropped)
 	})
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if e.Kind != event.DSNSent || e.Msg != x.Message {
 			continue
 		}
@@ -70,7 +70,7 @@ func (n *Network) checkBounced(x *scenarios.BouncedExpectation) Result {
 	return r
 }
 
-func (n *Network) checkDNS(x *scenarios.DNSExpectation) Result {
+func (c *Checker) checkDNS(x *scenarios.DNSExpectation) Result {
 	want := strings.TrimSuffix(strings.ToLower(x.Name), ".") + "."
 	r := Result{Kind: "dns", Expected: wantCount(x.Count, "DNS question(s)") + " for " + want}
 	if x.Type != "" {
@@ -81,7 +81,7 @@ func (n *Network) checkDNS(x *scenarios.DNSExpectation) Result {
 	}
 	count := 0
 	var seen []string
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if e.Kind != event.DNSAnswer {
 			continue
 		}
@@ -93,7 +93,7 @@ func (n *Network) checkDNS(x *scenarios.DNSExpectation) Result {
 	}
 	r.Passed = countOr(count, x.Count)
 	r.Observed = fmt.Sprintf("%d matching; answers: %s", count, orNone(slices.Compact(seen)))
-	r.Related = n.related(func(e event.Event) bool {
+	r.Related = c.related(func(e event.Event) bool {
 		return e.Kind == event.DNSAnswer && strings.EqualFold(e.QName, want)
 	})
 	return r
@@ -106,7 +106,7 @@ func orNone(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
-func (n *Network) checkTLS(x *scenarios.TLSExpectation) Result {
+func (c *Checker) checkTLS(x *scenarios.TLSExpectation) Result {
 	verified := x.Verified == nil || *x.Verified
 	r := Result{Kind: "tls", Expected: "TLS on the hop to " + x.To}
 	if x.From != "" {
@@ -118,7 +118,7 @@ func (n *Network) checkTLS(x *scenarios.TLSExpectation) Result {
 		r.Expected += ", certificate NOT verified"
 	}
 	var seen []string
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if e.Kind != event.SMTPTLS || e.TLS == nil || !strings.EqualFold(e.Peer, x.To) ||
 			(x.From != "" && !strings.EqualFold(e.Host, x.From) && !strings.EqualFold(e.Actor, x.From)) {
 			continue
@@ -130,13 +130,13 @@ func (n *Network) checkTLS(x *scenarios.TLSExpectation) Result {
 		}
 	}
 	r.Observed = "hops: " + orNone(seen)
-	r.Related = n.related(func(e event.Event) bool { return e.Kind == event.SMTPTLS })
+	r.Related = c.related(func(e event.Event) bool { return e.Kind == event.SMTPTLS })
 	return r
 }
 
-func (n *Network) checkRetries(x *scenarios.RetriesExpectation) Result {
+func (c *Checker) checkRetries(x *scenarios.RetriesExpectation) Result {
 	retries := 0
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if e.Kind == event.QueueRetry && e.Msg == x.Message {
 			retries++
 		}
@@ -150,13 +150,13 @@ func (n *Network) checkRetries(x *scenarios.RetriesExpectation) Result {
 		r.Expected = fmt.Sprintf("message %s retried at least %d time(s)", x.Message, x.AtLeast)
 		r.Passed = retries >= x.AtLeast
 	}
-	r.Related = n.related(func(e event.Event) bool {
+	r.Related = c.related(func(e event.Event) bool {
 		return e.Msg == x.Message && (e.Kind == event.QueueRetry || e.Kind == event.QueueDeferred)
 	})
 	return r
 }
 
-func (n *Network) checkWithin(x *scenarios.WithinExpectation) Result {
+func (c *Checker) checkWithin(x *scenarios.WithinExpectation) Result {
 	state := x.State
 	if state == "" {
 		state = "delivered"
@@ -164,7 +164,7 @@ func (n *Network) checkWithin(x *scenarios.WithinExpectation) Result {
 	limit, _ := scenarios.ParseDuration(x.Duration)
 	r := Result{Kind: "within", Expected: fmt.Sprintf("message %s %s within %s of simulated time", x.Message, state, x.Duration)}
 	var start, end time.Time
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if e.Msg != x.Message {
 			continue
 		}

@@ -1,4 +1,4 @@
-package sim
+package check
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 // checkAuth matches the verdicts receiving servers reached on a message:
 // some auth.result event of it (at the host, when given) has every result
 // asked for.
-func (n *Network) checkAuth(x *scenarios.AuthExpectation) Result {
+func (c *Checker) checkAuth(x *scenarios.AuthExpectation) Result {
 	var want []string
 	for _, f := range []struct{ name, val string }{{"spf", x.SPF}, {"dkim", x.DKIM}, {"dmarc", x.DMARC}} {
 		if f.val != "" {
@@ -30,7 +30,7 @@ func (n *Network) checkAuth(x *scenarios.AuthExpectation) Result {
 			(x.Host == "" || strings.EqualFold(e.Host, x.Host))
 	}
 	var seen []string
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if !keep(e) {
 			continue
 		}
@@ -50,6 +50,6 @@ func (n *Network) checkAuth(x *scenarios.AuthExpectation) Result {
 	} else {
 		r.Observed = strings.Join(seen, "; ")
 	}
-	r.Related = n.related(keep)
+	r.Related = c.related(keep)
 	return r
 }

@@ -1,4 +1,4 @@
-package sim
+package check
 
 import (
 	"fmt"
@@ -27,9 +27,9 @@ type hop struct {
 
 // smtpHops lists every SMTP connection's transcript, submission and relay
 // alike, in the order they closed.
-func (n *Network) smtpHops() []hop {
+func (c *Checker) smtpHops() []hop {
 	var out []hop
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if e.Kind == event.SMTPTranscript {
 			out = append(out, hop{e: e, stages: transcript.SMTPStages(e.Transcript)})
 		}
@@ -37,9 +37,9 @@ func (n *Network) smtpHops() []hop {
 	return out
 }
 
-func (n *Network) wireReplies() []wireReply {
+func (c *Checker) wireReplies() []wireReply {
 	var out []wireReply
-	for _, h := range n.smtpHops() {
+	for _, h := range c.smtpHops() {
 		for _, r := range transcript.SMTPReplies(h.e.Transcript) {
 			out = append(out, wireReply{Reply: r, msg: h.e.Msg, client: h.e.Host, server: h.e.Peer})
 		}
@@ -53,7 +53,7 @@ func onHop(host, client, server string) bool {
 	return host == "" || strings.EqualFold(host, client) || strings.EqualFold(host, server)
 }
 
-func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
+func (c *Checker) checkReply(x *scenarios.ReplyExpectation) Result {
 	want := fmt.Sprint(x.Code)
 	if x.Enhanced != "" {
 		want += " " + x.Enhanced
@@ -69,7 +69,7 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 		r.Expected += " at stage " + x.Stage
 	}
 	var seen []string
-	for _, w := range n.wireReplies() {
+	for _, w := range c.wireReplies() {
 		if (x.Message != "" && w.msg != x.Message) || !onHop(x.Host, w.client, w.server) ||
 			(x.Stage != "" && !strings.EqualFold(w.Stage, x.Stage)) {
 			continue
@@ -83,7 +83,7 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 		}
 	}
 	r.Observed = "replies on the wire: " + orNone(seen)
-	r.Related = n.related(func(e event.Event) bool {
+	r.Related = c.related(func(e event.Event) bool {
 		return (e.Kind == event.SMTPReply || e.Kind == event.SMTPAuth || e.Kind == event.QueueFailed ||
 			e.Kind == event.QueueDeferred || e.Kind == event.SMTPTranscript) &&
 			(x.Message == "" || e.Msg == x.Message) && onHop(x.Host, e.Host, e.Peer)
@@ -94,7 +94,7 @@ func (n *Network) checkReply(x *scenarios.ReplyExpectation) Result {
 // checkTranscript counts the transcript lines that contain a text, on the
 // connections (and at the SMTP stage) the expectation names; count 0 makes
 // it check that no such line crossed the wire.
-func (n *Network) checkTranscript(x *scenarios.TranscriptExpectation) Result {
+func (c *Checker) checkTranscript(x *scenarios.TranscriptExpectation) Result {
 	r := Result{Kind: "transcript", Expected: wantCount(x.Count, fmt.Sprintf("transcript line(s) containing %q", x.Contains))}
 	if x.Count != nil && *x.Count == 0 {
 		r.Expected = fmt.Sprintf("no transcript line containing %q", x.Contains)
@@ -113,7 +113,7 @@ func (n *Network) checkTranscript(x *scenarios.TranscriptExpectation) Result {
 	}
 	conns, count := 0, 0
 	var found []string
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if (e.Kind != event.SMTPTranscript && e.Kind != event.FetchDone) ||
 			(x.Message != "" && e.Msg != x.Message) || (x.Peer != "" && !strings.EqualFold(e.Peer, x.Peer)) ||
 			(x.From != "" && !strings.EqualFold(e.Host, x.From)) || (x.Stage != "" && e.Kind != event.SMTPTranscript) {
@@ -139,7 +139,7 @@ func (n *Network) checkTranscript(x *scenarios.TranscriptExpectation) Result {
 	if len(found) > 0 {
 		r.Observed += ": " + strings.Join(found, ", ")
 	}
-	r.Related = n.related(func(e event.Event) bool {
+	r.Related = c.related(func(e event.Event) bool {
 		return (e.Kind == event.SMTPTranscript || e.Kind == event.FetchDone) &&
 			(x.Message == "" || e.Msg == x.Message) && (x.Peer == "" || strings.EqualFold(e.Peer, x.Peer))
 	})

@@ -1,14 +1,36 @@
-package sim
+package check_test
+
+// The cases run whole scenarios through the simulator: the checks are
+// tested on what real runs leave.
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim"
 	"github.com/mailflow/mailflow/sim/transcript"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// runToEnd runs a scenario end to end as `mailflow test` does.
+func runToEnd(t testing.TB, s *scenarios.Scenario) *sim.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := sim.Run(ctx, s, sim.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", s.Name, err)
+	}
+	return r
+}
 
 // The scenarios in testdata/expect are written from docs/scenario-format.md
 // alone, one per kind of check about the wire: each must pass, except the

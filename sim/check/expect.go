@@ -1,4 +1,8 @@
-package sim
+// Package check is the run's checks: it evaluates a scenario's
+// expectations against what the run left — the events, the mailboxes and
+// what the users' clients read — and says, for each, what was expected,
+// what was observed and which events explain it.
+package check
 
 import (
 	"bytes"
@@ -14,6 +18,7 @@ import (
 	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim/client"
 	"github.com/mailflow/mailflow/sim/event"
+	"github.com/mailflow/mailflow/sim/mailstore"
 )
 
 // Result is one checked expectation.
@@ -33,9 +38,9 @@ const maxRelated = 12
 
 // related picks the events matching keep, at most maxRelated of them (the
 // last ones: what happened closest to the failure).
-func (n *Network) related(keep func(event.Event) bool) []event.Event {
+func (c *Checker) related(keep func(event.Event) bool) []event.Event {
 	var out []event.Event
-	for _, e := range n.Bus.History() {
+	for _, e := range c.Events() {
 		if keep(e) {
 			out = append(out, e)
 		}
@@ -58,70 +63,54 @@ func mentions(e event.Event, addr string) bool {
 	return false
 }
 
-// Check evaluates the scenario's expectations against the mailboxes and the
-// events, and publishes one event per result.
-func (n *Network) Check() []Result {
-	var results []Result
-	for i, x := range n.Scenario.Expect {
-		var r Result
-		switch {
-		case x.Delivered != nil:
-			r = n.checkDelivered("delivered", x.Delivered, false)
-		case x.NotDelivered != nil:
-			r = n.checkDelivered("not_delivered", x.NotDelivered, true)
-		case x.Steps != nil:
-			r = n.checkSteps(x.Steps)
-		case x.Reply != nil:
-			r = n.checkReply(x.Reply)
-		case x.Fetched != nil:
-			r = n.checkFetched(x.Fetched)
-		case x.Bounced != nil:
-			r = n.checkBounced(x.Bounced)
-		case x.DNS != nil:
-			r = n.checkDNS(x.DNS)
-		case x.TLS != nil:
-			r = n.checkTLS(x.TLS)
-		case x.Retries != nil:
-			r = n.checkRetries(x.Retries)
-		case x.Within != nil:
-			r = n.checkWithin(x.Within)
-		case x.Transcript != nil:
-			r = n.checkTranscript(x.Transcript)
-		case x.Auth != nil:
-			r = n.checkAuth(x.Auth)
-		}
-		r.Index = i
-		r.Pos = n.Scenario.Pos[fmt.Sprintf("expect[%d]", i)]
-		passed := r.Passed
-		n.Bus.Publish(event.Event{Kind: event.ExpectResult, Host: "-", Passed: &passed, Check: r.Kind,
-			Expected: r.Expected, Observed: r.Observed})
-		results = append(results, r)
+// Checker evaluates a scenario's expectations against what the run left:
+// the events, the mailboxes, the messages' steps and what the users'
+// clients read. It changes nothing.
+type Checker struct {
+	Scenario *scenarios.Scenario
+	// Events returns the events so far (the bus's history).
+	Events func() []event.Event
+	Store  *mailstore.Store
+	// Steps returns the steps a message went through, in order.
+	Steps func(msg string) []int
+	// Fetched returns what a fetch action read, false when it did not run.
+	Fetched func(fetch string) (client.Fetched, bool)
+}
+
+// Check evaluates the scenario's expectation i.
+func (c *Checker) Check(i int) Result {
+	x := c.Scenario.Expect[i]
+	var r Result
+	switch {
+	case x.Delivered != nil:
+		r = c.checkDelivered("delivered", x.Delivered, false)
+	case x.NotDelivered != nil:
+		r = c.checkDelivered("not_delivered", x.NotDelivered, true)
+	case x.Steps != nil:
+		r = c.checkSteps(x.Steps)
+	case x.Reply != nil:
+		r = c.checkReply(x.Reply)
+	case x.Fetched != nil:
+		r = c.checkFetched(x.Fetched)
+	case x.Bounced != nil:
+		r = c.checkBounced(x.Bounced)
+	case x.DNS != nil:
+		r = c.checkDNS(x.DNS)
+	case x.TLS != nil:
+		r = c.checkTLS(x.TLS)
+	case x.Retries != nil:
+		r = c.checkRetries(x.Retries)
+	case x.Within != nil:
+		r = c.checkWithin(x.Within)
+	case x.Transcript != nil:
+		r = c.checkTranscript(x.Transcript)
+	case x.Auth != nil:
+		r = c.checkAuth(x.Auth)
 	}
-	return results
+	r.Index = i
+	r.Pos = c.Scenario.Pos[fmt.Sprintf("expect[%d]", i)]
+	return r
 }
-
-// Summary is the end of a run: the summary event and the conservation
-// check's verdict.
-type Summary struct {
-	Event event.Event
-	Lost  []string
-}
-
-// Summarize publishes the last event of a run: every message's outcome and
-// where every accepted recipient ended (mailbox, bounce, queue, dropped).
-func (n *Network) Summarize() Summary {
-	counts, lost := n.tracker.conservation()
-	e := event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.outcomes(), Counts: map[string]int{
-		stateDelivered: counts[stateDelivered], stateBounced: counts[stateBounced],
-		stateQueued: counts[stateQueued], stateDropped: counts[stateDropped]}}
-	if len(lost) > 0 {
-		e.Error = "lost: " + strings.Join(lost, ", ")
-	}
-	return Summary{Event: n.Bus.Publish(e), Lost: lost}
-}
-
-// Outcomes returns every message's current state.
-func (n *Network) Outcomes() []event.MessageOutcome { return n.tracker.outcomes() }
 
 // storedMessage is what an expectation can ask of a message in a mailbox.
 type storedMessage struct {
@@ -238,12 +227,12 @@ func folderOr(f string) string {
 	return f
 }
 
-func (n *Network) checkDelivered(kind string, d *scenarios.Delivered, negate bool) Result {
+func (c *Checker) checkDelivered(kind string, d *scenarios.Delivered, negate bool) Result {
 	r := Result{Kind: kind, Expected: describeDelivered(d, negate)}
-	r.Related = n.related(func(e event.Event) bool {
+	r.Related = c.related(func(e event.Event) bool {
 		return e.Step > 0 && mentions(e, d.Mailbox) && e.Kind != event.SMTPTranscript
 	})
-	msgs, err := n.Store.Messages(d.Mailbox, folderOr(d.Folder))
+	msgs, err := c.Store.Messages(d.Mailbox, folderOr(d.Folder))
 	if err != nil && !negate {
 		r.Observed = err.Error()
 		return r
@@ -272,17 +261,17 @@ func (n *Network) checkDelivered(kind string, d *scenarios.Delivered, negate boo
 	return r
 }
 
-func (n *Network) checkSteps(x *scenarios.StepsExpectation) Result {
-	got := n.tracker.steps(x.Message)
+func (c *Checker) checkSteps(x *scenarios.StepsExpectation) Result {
+	got := c.Steps(x.Message)
 	return Result{Kind: "steps", Passed: slices.Equal(got, x.Sequence),
 		Expected: fmt.Sprintf("message %s through steps %v", x.Message, x.Sequence),
 		Observed: fmt.Sprintf("steps %v", got),
-		Related: n.related(func(e event.Event) bool {
+		Related: c.related(func(e event.Event) bool {
 			return e.Msg == x.Message && e.Step > 0 && e.Kind != event.SMTPTranscript
 		})}
 }
 
-func (n *Network) checkFetched(x *scenarios.FetchedExpectation) Result {
+func (c *Checker) checkFetched(x *scenarios.FetchedExpectation) Result {
 	d := &scenarios.Delivered{Count: x.Count, Subject: x.Subject, From: x.From, BodyContains: x.BodyContains,
 		Attachments: x.Attachments, Headers: x.Headers}
 	r := Result{Kind: "fetched", Expected: "fetch " + x.Fetch + " reads " +
@@ -291,10 +280,10 @@ func (n *Network) checkFetched(x *scenarios.FetchedExpectation) Result {
 		r.Expected += " flagged " + strings.Join(x.Flags, " ")
 	}
 	r.Expected = strings.Replace(r.Expected, " in /INBOX", "", 1)
-	r.Related = n.related(func(e event.Event) bool {
+	r.Related = c.related(func(e event.Event) bool {
 		return e.Kind == event.FetchDone || e.Kind == event.RetrievalFetch
 	})
-	res, ok := n.tracker.fetched(x.Fetch)
+	res, ok := c.Fetched(x.Fetch)
 	if !ok {
 		r.Observed = "the fetch did not run"
 		return r
