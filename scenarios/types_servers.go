@@ -65,6 +65,9 @@ type Server struct {
 	// 5.7.11. Turn it on for a lesson that shows a password in the clear,
 	// e.g. with curl imap://.
 	AllowPlaintextAuth bool `yaml:"allow_plaintext_auth,omitempty" json:"allow_plaintext_auth,omitempty"`
+	// Delivery tunes how the host delivers what it passes on: concurrency
+	// and rate per destination, DNS and connection caches.
+	Delivery *Delivery `yaml:"delivery,omitempty" json:"delivery,omitempty"`
 	// Full lists users of this host whose mailbox is full: temporary gives
 	// 452 4.2.2, permanent 552 5.2.2.
 	Full []FullMailbox `yaml:"full,omitempty" json:"full,omitempty"`

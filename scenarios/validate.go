@@ -39,6 +39,7 @@ func validate(s *Scenario, failed map[string]bool) ErrorList {
 	v.actions()
 	v.expectations()
 	v.failures()
+	v.delivery()
 	v.senderAuth()
 	return v.errs
 }
