@@ -104,11 +104,12 @@ func StartMailflow() (*Mailflow, error) {
 	}
 	m := &Mailflow{sig: make(chan struct{}, 1), bob: "bob@school.test"}
 	n, err := sim.Start(s, sim.Options{Narrate: narrate.Func(narrate.English), CertClock: time.Now,
-		HistoryLimit: 10_000, Sinks: []event.Sink{filedSink{m}}})
+		HistoryLimit: 10_000, KeepMessages: 10_000, Caches: true, Sinks: []event.Sink{filedSink{m}}})
 	if err != nil {
 		return nil, err
 	}
 	m.N = n
+	n.SetParallel(sim.DefaultParallel)
 	n.StartDriver()
 	return m, nil
 }

@@ -61,17 +61,28 @@ func (n *Network) WaitSettled(ctx context.Context) error {
 	return n.drive(ctx, func() bool { return n.tracker.settled(nil) })
 }
 
-// drive is the simulation's driver: it runs due tasks one at a time and,
-// when none is due, moves the clock to the next one, until done() holds or
-// no task is left.
+// drive is the simulation's driver: it runs due tasks and, when none is
+// due and none is running, moves the clock to the next one, until done()
+// holds or no task is left.
 func (n *Network) drive(ctx context.Context, done func() bool) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		changed := n.Clock.Changed()
 		n.Clock.RunDue()
-		if done() || !n.Clock.Jump() {
+		switch {
+		case done():
 			return nil
+		case n.Clock.Jump():
+			continue
+		case n.Clock.InFlight() == 0:
+			return nil
+		}
+		select { // tasks run in parallel (SetParallel): wait for one to end
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }

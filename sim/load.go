@@ -11,6 +11,7 @@ import (
 
 	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim/client"
+	"github.com/mailflow/mailflow/sim/queue"
 )
 
 // LoadOptions make the load actions run live, as `mailflow load` plays
@@ -193,3 +194,44 @@ func (n *Network) Settled() bool { return n.tracker.settled(nil) }
 
 // Textless: the tracker reads no narration (event.Textless).
 func (t *tracker) Textless() {}
+
+// DefaultParallel is how many delivery attempts a network that real
+// clients use runs at once, over all its hosts (Postfix's
+// default_process_limit); each host also keeps to its per-destination
+// concurrency.
+const DefaultParallel = 100
+
+// SetParallel makes the driver run due delivery attempts in parallel, at
+// most workers at once (0: one at a time, in order, as runs and tests do
+// so that the same seed gives the same trace). mailflow up and mailflow
+// load call it before StartDriver.
+func (n *Network) SetParallel(workers int) { n.Clock.SetParallel(workers) }
+
+// deliveryPolicy applies a host's delivery settings (concurrency and rate
+// per destination, caches) to its queue's policy.
+func (n *Network) deliveryPolicy(p *queue.Policy, set scenarios.Server) error {
+	p.DNSCache, p.ConnCache = n.caches, n.caches
+	d := set.Delivery
+	if d == nil {
+		return nil
+	}
+	p.Concurrency, p.ConnReuse = d.Concurrency, d.ConnectionReuse
+	if d.DNSCache != nil {
+		p.DNSCache = *d.DNSCache
+	}
+	if d.ConnectionCache != nil {
+		p.ConnCache = *d.ConnectionCache
+	}
+	var err error
+	if d.Rate != "" {
+		if p.RateGap, err = scenarios.ParseRate(d.Rate); err != nil {
+			return err
+		}
+	}
+	if d.ConnectionIdle != "" {
+		if p.ConnIdle, err = scenarios.ParseDuration(d.ConnectionIdle); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -3,11 +3,14 @@ package sim
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/mailflow/mailflow/scenarios"
 
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -90,4 +93,71 @@ func TestLoadLiveDeliversEveryMessageOnce(t *testing.T) {
 	if total != 30 {
 		t.Fatalf("%d filed", total)
 	}
+}
+
+// Under up and load, attempts run in parallel within each destination's
+// concurrency; the DNS cache answers repeated questions and kept-open
+// connections carry later messages; every message arrives once.
+func TestParallelDeliveryKeepsTheDestinationLimitAndCaches(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := loadBuiltin(t, "cross-domain")
+	s.Servers = append(s.Servers, scenarios.Server{Host: "mail.example.test",
+		Delivery: &scenarios.Delivery{Concurrency: 2}})
+	s.Actions = []scenarios.Action{{Load: &scenarios.LoadAction{ID: "p", Count: 60, Concurrency: 8,
+		From: []string{"alice@example.test"}, To: []string{"bob@school.test"}, Size: 1024, Subject: "Load"}}}
+	s.Expect = nil
+	var mu sync.Mutex
+	open, most, reused, cached := 0, 0, 0, 0
+	watch := event.SinkFunc(func(e event.Event) {
+		if e.Host != "mail.example.test" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case e.Kind == event.RelayConnect:
+			open++
+			most = max(most, open)
+			if e.Reuse > 1 {
+				reused++
+			}
+		case e.Kind == event.SMTPTranscript && e.Step == 5:
+			open--
+		case e.Kind == event.DNSCached:
+			cached++
+		}
+	})
+	n, err := Start(s, Options{Caches: true, Sinks: []event.Sink{watch}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.SetParallel(DefaultParallel)
+	n.StartDriver()
+	n.SetLiveLoad(LoadOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := n.Play(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Bus.Wait(ctx, func(event.Event) bool { return n.Settled() }); err != nil {
+		t.Fatalf("not settled: %v", err)
+	}
+	counts, unsettled := n.Tally(nil)
+	msgs, err := n.Store.Messages("bob@school.test", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[stateDelivered] != 60 || len(unsettled) > 0 || len(msgs) != 60 {
+		t.Fatalf("counts %v, unsettled %v, %d in the INBOX", counts, unsettled, len(msgs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most > 2 {
+		t.Errorf("%d deliveries to school.test at once, limit 2", most)
+	}
+	if reused == 0 || cached == 0 {
+		t.Errorf("%d messages over a kept connection, %d answers from the cache", reused, cached)
+	}
+	t.Logf("at most %d at once; %d over kept connections; %d cached answers", most, reused, cached)
 }

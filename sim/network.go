@@ -72,6 +72,16 @@ type Options struct {
 	// in the bus's history (event.Bus.SetHistoryLimit): a network that runs
 	// for days sets it; runs keep everything for their checks.
 	HistoryLimit int
+	// KeepMessages, when positive, makes the network forget messages that
+	// reached their final state beyond about so many (the newest are
+	// kept): a network that runs for days sets it; runs keep every message
+	// for their checks and summary.
+	KeepMessages int
+	// Caches turns the hosts' DNS and SMTP connection caches on unless a
+	// host's delivery settings turn them off (mailflow up and load); runs
+	// keep them off unless a host turns them on, so that every lookup and
+	// connection of a lesson shows.
+	Caches bool
 	// Timeout bounds every wall-clock wait of the protocols (server read
 	// timeouts, client command timeouts). Defaults to 60s; a step-through
 	// view that pauses the world for minutes sets it long.
@@ -111,6 +121,7 @@ type Network struct {
 	// driverDone is closed when it has.
 	stopDriver func()
 	driverDone chan struct{}
+	caches     bool // Options.Caches
 	// liveLoad, when set, makes Play run load actions live (load.go).
 	liveLoad *LoadOptions
 }
@@ -138,6 +149,7 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	if n.timeout == 0 {
 		n.timeout = time.Minute
 	}
+	n.caches = opts.Caches
 	n.certNow = opts.CertClock
 	if n.certNow == nil {
 		n.certNow = n.Clock.Now
@@ -146,6 +158,7 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	n.Bus = event.NewBus(n.Clock, opts.Narrate)
 	n.Bus.SetHistoryLimit(opts.HistoryLimit)
 	n.tracker = newTracker(s)
+	n.tracker.keepFinished(opts.KeepMessages)
 	n.Bus.Attach(n.tracker)
 	for _, sink := range opts.Sinks {
 		n.Bus.Attach(sink)
@@ -243,6 +256,9 @@ func (n *Network) startHost(h *topology.Host) error {
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	publish := func(e event.Event) { n.Bus.Publish(e) }
 	qpolicy, err := n.queuePolicy(set)
+	if err == nil {
+		err = n.deliveryPolicy(&qpolicy, set)
+	}
 	if err != nil {
 		return err
 	}
@@ -416,6 +432,7 @@ func (n *Network) Close() error {
 	if driverDone != nil {
 		<-driverDone
 	}
+	n.Clock.WaitTasks() // attempts running in parallel end with their queues
 	return errors.Join(errs...)
 }
 

@@ -39,6 +39,8 @@ type tracker struct {
 	messages map[string]*tracked
 	order    []string
 	fetches  map[string]client.Fetched
+	keep     int      // finished messages kept; 0 keeps all (tracker_release.go)
+	done     []string // finished messages, oldest first, when keep is set
 }
 
 type tracked struct {
@@ -49,6 +51,7 @@ type tracked struct {
 	steps             []int
 	mailboxes         []string
 	lastError         string
+	finished          bool // counted in tracker.done
 }
 
 func newTracker(*scenarios.Scenario) *tracker {
@@ -84,6 +87,7 @@ func (t *tracker) Handle(e event.Event) {
 		t.messages[e.Msg] = m
 		t.order = append(t.order, e.Msg)
 	}
+	defer t.afterHandle(m)
 	if e.Step > 0 && (len(m.steps) == 0 || !containsInt(m.steps, e.Step)) {
 		m.steps = append(m.steps, e.Step)
 	}
@@ -119,7 +123,7 @@ func (t *tracker) Handle(e event.Event) {
 	case event.QueueFailed:
 		set(stateFailed)
 		m.lastError = e.Error
-	case event.QueueRetry:
+	case event.QueueRetry, event.QueueWait:
 		set(stateQueued)
 	case event.DSNSent:
 		if e.State == "failed" {

@@ -169,7 +169,7 @@ func loadScenarioRun(ctx context.Context, stdout io.Writer, arg string, o loadOp
 
 	meter := &plot.LoadMeter{Now: time.Now}
 	dups := &filings{seen: map[string]int{}}
-	n, err := sim.Start(s, sim.Options{HistoryLimit: upHistory, Sinks: []event.Sink{meter, dups}})
+	n, err := sim.Start(s, sim.Options{HistoryLimit: upHistory, Caches: true, Sinks: []event.Sink{meter, dups}})
 	if err != nil {
 		return fmt.Errorf("starting the simulated network: %w", err)
 	}
@@ -185,6 +185,7 @@ func loadScenarioRun(ctx context.Context, stdout io.Writer, arg string, o loadOp
 	}
 	fmt.Fprintf(stdout, "mailflow load: %s — %s\n", s.Name, describeLoads(loads))
 	bar := newLoadBar(stdout, total)
+	n.SetParallel(sim.DefaultParallel)
 	n.StartDriver()
 	n.SetLiveLoad(sim.LoadOptions{Submitted: func(int) { bar.add("submitting") }})
 	began := time.Now()

@@ -49,3 +49,38 @@ func TestTasksRunInOrderAndJumpAhead(t *testing.T) {
 		t.Fatal("jump with nothing pending")
 	}
 }
+
+// In parallel, due tasks run at once up to the limit, the clock waits for
+// them before it jumps, and Changed tells when one ends.
+func TestParallelTasksRunAtOnceAndTheClockWaits(t *testing.T) {
+	c := New(DefaultStart)
+	c.SetParallel(2)
+	release := make(chan struct{})
+	started := make(chan int, 3)
+	for i := range 3 {
+		c.Schedule(DefaultStart, func() { started <- i; <-release })
+	}
+	c.Schedule(DefaultStart.Add(time.Hour), func() {})
+	if n := c.RunDue(); n != 2 {
+		t.Fatalf("started %d tasks, want 2 (the limit)", n)
+	}
+	<-started
+	<-started
+	if c.InFlight() != 2 || c.Jump() {
+		t.Fatalf("in flight %d; the clock jumped while tasks ran", c.InFlight())
+	}
+	changed := c.Changed()
+	release <- struct{}{}
+	<-changed
+	if n := c.RunDue(); n != 1 {
+		t.Fatalf("after one ended, started %d, want the third", n)
+	}
+	<-started
+	close(release)
+	c.WaitTasks()
+	if c.InFlight() != 0 || !c.Jump() || !c.Now().Equal(DefaultStart.Add(time.Hour)) {
+		t.Fatalf("after all ended: in flight %d, now %v", c.InFlight(), c.Now())
+	}
+	c.RunDue()
+	c.WaitTasks()
+}

@@ -12,6 +12,12 @@ import (
 // the actors are done, makes the order of events, and so the trace, the same
 // in every run; jumping to the next task's time when nothing else is going
 // on makes days of retries take no wall time.
+//
+// A network that real clients use (mailflow up, mailflow load) does not
+// need the same trace twice: with SetParallel the driver starts due tasks
+// in goroutines of their own, up to a limit, in the same order, and moves
+// the clock ahead only when none is running. Their events interleave as
+// the work does.
 
 type task struct {
 	at  time.Time
@@ -42,6 +48,13 @@ type scheduler struct {
 	seq   uint64
 	wake  chan struct{}
 	runMu sync.Mutex // one driver at a time
+	// parallel, when positive, is how many tasks may run at once, each in
+	// a goroutine of its own; inFlight counts those running.
+	parallel int
+	inFlight int
+	running  sync.WaitGroup
+	// changed is closed and replaced when a task is scheduled or ends.
+	changed chan struct{}
 }
 
 // Schedule adds fn to run when the clock reaches at (now when at is past).
@@ -50,12 +63,51 @@ func (c *Sim) Schedule(at time.Time, fn func()) {
 	c.sched.seq++
 	heap.Push(&c.sched.tasks, task{at: at, seq: c.sched.seq, fn: fn})
 	wake := c.sched.wake
+	c.changedLocked()
 	c.mu.Unlock()
 	select {
 	case wake <- struct{}{}:
 	default:
 	}
 }
+
+// changedLocked wakes whoever waits on Changed. Called with c.mu held.
+func (c *Sim) changedLocked() {
+	if c.sched.changed != nil {
+		close(c.sched.changed)
+		c.sched.changed = nil
+	}
+}
+
+// Changed returns a channel closed when a task is next scheduled or ends:
+// a driver waiting for running tasks waits on it.
+func (c *Sim) Changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sched.changed == nil {
+		c.sched.changed = make(chan struct{})
+	}
+	return c.sched.changed
+}
+
+// SetParallel makes RunDue start due tasks in goroutines of their own, at
+// most n running at once; 0 runs them one at a time in the driver (the
+// default, which runs and tests keep).
+func (c *Sim) SetParallel(n int) {
+	c.mu.Lock()
+	c.sched.parallel = max(n, 0)
+	c.mu.Unlock()
+}
+
+// InFlight is the number of tasks running in goroutines of their own.
+func (c *Sim) InFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sched.inFlight
+}
+
+// WaitTasks waits until no task runs in a goroutine of its own.
+func (c *Sim) WaitTasks() { c.sched.running.Wait() }
 
 // Wake is signalled when a task is scheduled, for a driver that waits.
 func (c *Sim) Wake() <-chan struct{} { return c.sched.wake }
@@ -79,30 +131,49 @@ func (c *Sim) Next() (time.Time, bool) {
 
 // RunDue runs every task due now or earlier, tasks they schedule for now
 // included, one at a time in the calling goroutine, and returns how many
-// ran.
+// ran. With SetParallel it starts them in goroutines of their own instead,
+// while fewer than the limit run, and returns without waiting for them.
 func (c *Sim) RunDue() int {
 	c.sched.runMu.Lock()
 	defer c.sched.runMu.Unlock()
 	ran := 0
 	for {
 		c.mu.Lock()
-		if len(c.sched.tasks) == 0 || c.sched.tasks[0].at.After(c.now) {
+		par := c.sched.parallel
+		if len(c.sched.tasks) == 0 || c.sched.tasks[0].at.After(c.now) || par > 0 && c.sched.inFlight >= par {
 			c.mu.Unlock()
 			return ran
 		}
 		t := heap.Pop(&c.sched.tasks).(task)
+		if par > 0 {
+			c.sched.inFlight++
+			c.sched.running.Add(1)
+		}
 		c.mu.Unlock()
-		t.fn()
 		ran++
+		if par == 0 {
+			t.fn()
+			continue
+		}
+		go func() {
+			defer c.sched.running.Done()
+			t.fn()
+			c.mu.Lock()
+			c.sched.inFlight--
+			c.changedLocked()
+			c.mu.Unlock()
+		}()
 	}
 }
 
 // Jump moves the clock to the next task's time if that is later than now;
-// it reports whether a task is pending at all.
+// it reports whether a task is pending at all. While tasks run in
+// goroutines of their own it does neither and reports false: the clock
+// waits for the work under way (see Changed).
 func (c *Sim) Jump() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.sched.tasks) == 0 {
+	if len(c.sched.tasks) == 0 || c.sched.inFlight > 0 {
 		return false
 	}
 	if at := c.sched.tasks[0].at; at.After(c.now) {

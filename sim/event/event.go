@@ -32,11 +32,13 @@ const (
 	RouteDecision  Kind = "route.decision"  // step 3: local delivery or relay (and step 6 expansions)
 	DNSQuery       Kind = "dns.query"       // a resolver asked the simulated DNS
 	DNSAnswer      Kind = "dns.answer"      // and what it answered
+	DNSCached      Kind = "dns.cached"      // a host took an answer from its own DNS cache: no question crossed the wire
 	RelayConnect   Kind = "relay.connect"   // step 5: the sending server dials the next hop
 	RelayDone      Kind = "relay.done"      // the next hop accepted the message
 	QueueDeferred  Kind = "queue.deferred"  // a delivery attempt failed temporarily; message stays queued
 	QueueFailed    Kind = "queue.failed"    // a delivery attempt failed permanently
 	QueueRetry     Kind = "queue.retry"     // a deferred message's next attempt was scheduled
+	QueueWait      Kind = "queue.wait"      // a message waits for its destination's turn (a delivery rate limit)
 	MailboxStore   Kind = "mailbox.store"   // step 6: filed in a user's folder
 	DSNSent        Kind = "dsn.sent"        // a delivery status notification (bounce, delay) was generated for the sender
 	MessageDropped Kind = "message.dropped" // a message copy is given up without a notice, and why
@@ -50,8 +52,8 @@ const (
 
 // Kinds lists every kind, in the order of a typical run.
 var Kinds = []Kind{RunStart, ServerListen, ActionStart, SMTPConnect, SMTPTLS, SMTPAuth, SMTPReply,
-	SMTPAccepted, SMTPTranscript, RouteDecision, DNSQuery, DNSAnswer, RelayConnect, RelayDone,
-	QueueDeferred, QueueFailed, QueueRetry, MailboxStore, DSNSent, MessageDropped, RetrievalFetch,
+	SMTPAccepted, SMTPTranscript, RouteDecision, DNSQuery, DNSAnswer, DNSCached, RelayConnect, RelayDone,
+	QueueDeferred, QueueFailed, QueueRetry, QueueWait, MailboxStore, DSNSent, MessageDropped, RetrievalFetch,
 	FetchDone, FaultInjected, AuthResult, ExpectResult, Summary}
 
 // Event is one observable action. seq, v, time, step, kind, actor, host, msg
@@ -137,6 +139,10 @@ type Event struct {
 	Messages []string `json:"messages,omitempty"`
 	// Fetch counts what a POP3/IMAP session did.
 	Fetch *Fetch `json:"fetch,omitempty"`
+	// Reuse counts the messages a kept-open connection has carried, this
+	// one included (relay.connect over a cached connection); 0 for a new
+	// connection.
+	Reuse int `json:"reuse,omitempty"`
 	// Attempt counts delivery attempts; Next is when the next one is due.
 	Attempt int        `json:"attempt,omitempty"`
 	Next    *time.Time `json:"next,omitempty"`

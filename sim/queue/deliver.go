@@ -114,18 +114,36 @@ func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []strin
 		d.connLevel = true
 		return nil, d
 	}
+	key := connKey(mxName, ap)
+	if q.cfg.Policy.ConnCache {
+		if cc := q.takeConn(key); cc != nil {
+			if results, derr, ok := q.transferOver(cc, key, e, mxName, port, string(svc), rcpts); ok {
+				return results, derr
+			}
+		}
+	}
 	q.publish(event.Event{Kind: event.RelayConnect, Step: 5, Msg: e.Msg, Peer: mxName, Port: port,
 		Service: string(svc), To: rcpts})
 	rec := &transcript.Recorder{}
-	defer func() {
-		q.publish(event.Event{Kind: event.SMTPTranscript, Step: 5, Msg: e.Msg, Peer: mxName, Port: port,
-			Service: string(svc), Transcript: rec.Lines()})
-	}()
-	c, derr := q.connect(e, rec, mxName, ap, svc, port)
+	told := false
+	tell := func() { // Take: a connection kept open starts the next message's transcript afresh
+		if !told {
+			told = true
+			q.publish(event.Event{Kind: event.SMTPTranscript, Step: 5, Msg: e.Msg, Peer: mxName, Port: port,
+				Service: string(svc), Transcript: rec.Take()})
+		}
+	}
+	defer tell()
+	c, facts, derr := q.connect(e, rec, mxName, ap, svc, port)
 	if derr != nil {
 		return nil, derr
 	}
-	defer c.Close()
+	kept := false
+	defer func() {
+		if !kept {
+			c.Close()
+		}
+	}()
 	if smarthost && q.cfg.Policy.RelayAuth.Username != "" {
 		if derr := q.login(c, e, mxName, port); derr != nil {
 			c.Quit() // RFC 4954: the refused client ends the session politely
@@ -136,18 +154,15 @@ func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []strin
 	if derr != nil {
 		return nil, derr
 	}
-	c.Quit()
-	var accepted []string
-	for _, r := range rcpts {
-		if results[strings.ToLower(r)].err == nil {
-			accepted = append(accepted, r)
-		}
+	if !q.cfg.Policy.ConnCache {
+		c.Quit()
+		q.relayDone(e, mxName, port, rcpts, results, done)
+		return results, nil
 	}
-	if len(accepted) > 0 {
-		ev := event.Event{Kind: event.RelayDone, Step: 5, Msg: e.Msg, Peer: mxName, Port: port, To: accepted}
-		ev.SetReply(done)
-		q.publish(ev)
-	}
+	q.relayDone(e, mxName, port, rcpts, results, done)
+	tell()
+	kept = true                                             // QUIT comes when the cache lets the connection go
+	q.putConn(key, &cachedConn{c: c, rec: rec, tls: facts}) // logged in, if a smarthost asks
 	return results, nil
 }
 
@@ -156,7 +171,7 @@ func (q *Queue) transfer(e *Entry, mxName string, addr netip.Addr, rcpts []strin
 // certificate and goes on, and after a failed handshake tries again in
 // plain text (RFC 3207 §4.1); required never sends in plain text and
 // defers or bounces (X.7.10 no STARTTLS, X.7.5 bad certificate).
-func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap netip.AddrPort, svc topology.Service, port int) (*smtp.Client, *deliveryError) {
+func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap netip.AddrPort, svc topology.Service, port int) (*smtp.Client, *event.TLS, *deliveryError) {
 	pol := q.cfg.Policy
 	mode := smtpclient.StartTLS
 	switch {
@@ -175,9 +190,9 @@ func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap ne
 	}
 	switch {
 	case errors.Is(err, smtpclient.ErrNoStartTLS) && pol.TLS == "required":
-		return nil, q.tlsFailure(event.ReasonNoStartTLS, "%s does not offer STARTTLS and the policy requires TLS", mxName)
+		return nil, nil, q.tlsFailure(event.ReasonNoStartTLS, "%s does not offer STARTTLS and the policy requires TLS", mxName)
 	case errors.As(err, &tlsErr) && pol.TLS == "required":
-		return nil, q.tlsFailure(event.ReasonTLS, "TLS handshake with %s failed: %v", mxName, tlsErr.Err)
+		return nil, nil, q.tlsFailure(event.ReasonTLS, "TLS handshake with %s failed: %v", mxName, tlsErr.Err)
 	case errors.Is(err, smtpclient.ErrNoStartTLS):
 		rec.Note("(%s offers no STARTTLS: reconnecting to send without encryption)", mxName)
 		plain(event.ReasonNoStartTLS, "STARTTLS not offered; sending in plain text")
@@ -188,7 +203,7 @@ func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap ne
 		c, err = q.dial(rec, mxName, ap, smtpclient.None, verified)
 	}
 	if err != nil {
-		return nil, connError(err, mxName)
+		return nil, nil, connError(err, mxName)
 	}
 	if state, ok := c.TLSConnectionState(); ok {
 		te := event.Event{Kind: event.SMTPTLS, Step: 5, Msg: e.Msg, Peer: mxName, Port: port,
@@ -206,12 +221,13 @@ func (q *Queue) connect(e *Entry, rec *transcript.Recorder, mxName string, ap ne
 			if pol.TLS == "required" {
 				q.publish(te)
 				c.Quit() // RFC 3207 §4.1: a client that will not go on says QUIT
-				return nil, q.tlsFailure(event.ReasonCertificate, "certificate of %s not trusted: %s", mxName, why)
+				return nil, nil, q.tlsFailure(event.ReasonCertificate, "certificate of %s not trusted: %s", mxName, why)
 			}
 		}
 		q.publish(te)
+		return c, te.TLS, nil
 	}
-	return c, nil
+	return c, nil, nil
 }
 
 // tlsFailure is the failure of a required TLS policy: 4.7.x to keep trying,

@@ -22,6 +22,11 @@ var errNoReply = errors.New("no answer from DNS")
 // server drops (a fault) costs the resolver's timeout in simulated time;
 // the real wait ends as soon as the server tells it dropped the query.
 func (q *Queue) query(msg, name string, qtype uint16) (*dns.Msg, error) {
+	if q.cfg.Policy.DNSCache {
+		if r := q.fromCache(msg, name, qtype); r != nil {
+			return r, nil
+		}
+	}
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
 	m.RecursionDesired = false
@@ -51,6 +56,9 @@ func (q *Queue) query(msg, name string, qtype uint16) (*dns.Msg, error) {
 	}
 	answer.Rcode, answer.Records = dns.RcodeToString[r.Rcode], dnsd.RecordsOf(r.Answer)
 	q.publish(answer)
+	if q.cfg.Policy.DNSCache {
+		q.keep(name, qtype, r, q.cfg.Now())
+	}
 	return r, nil
 }
 

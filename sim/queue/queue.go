@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,6 +51,20 @@ type Policy struct {
 	// ResolverTimeout is the simulated time a DNS query that gets no
 	// answer costs. Default 5s.
 	ResolverTimeout time.Duration
+	// Concurrency is how many deliveries to one destination may run at
+	// once when attempts run in parallel. Default 20.
+	Concurrency int
+	// RateGap, when positive, is the simulated time between the starts of
+	// two deliveries to one destination: messages wait their turn.
+	RateGap time.Duration
+	// DNSCache keeps DNS answers for their TTL in simulated time.
+	DNSCache bool
+	// ConnCache keeps connections to next hops open for the next message,
+	// for at most ConnReuse messages (default 100) and ConnIdle of
+	// simulated idle time (default 2s).
+	ConnCache bool
+	ConnReuse int
+	ConnIdle  time.Duration
 }
 
 // RelayAuth is a smarthost login.
@@ -126,6 +139,7 @@ type Entry struct {
 	Attempts   int
 	NextTry    time.Time
 	delaySent  bool
+	turn       time.Time // its destination's turn reserved for it (rate)
 }
 
 // Pending reports whether some recipient is still waiting.
@@ -143,11 +157,16 @@ type Queue struct {
 	cfg    Config
 	ctx    context.Context
 	cancel context.CancelFunc
+	rngMu  sync.Mutex // attempts may run in parallel
 	rng    *rand.Rand
 	mu     sync.Mutex
-	items  []*Entry
+	items  map[*Entry]uint64 // the messages held, by order of arrival
+	seq    uint64
 	closed bool
 	bounce int // count, for the bounces' Message-IDs
+	dests  destinations
+	dns    dnsCache
+	conns  connCache
 }
 
 // New returns a queue; Close stops it.
@@ -189,12 +208,22 @@ func New(cfg Config) *Queue {
 	if p.ResolverTimeout == 0 {
 		p.ResolverTimeout = 5 * time.Second
 	}
+	if p.Concurrency <= 0 {
+		p.Concurrency = DefaultConcurrency
+	}
+	if p.ConnReuse <= 0 {
+		p.ConnReuse = DefaultConnReuse
+	}
+	if p.ConnIdle <= 0 {
+		p.ConnIdle = DefaultConnIdle
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var h uint64
 	for _, c := range cfg.Host.Name {
 		h = h*31 + uint64(c)
 	}
-	return &Queue{cfg: cfg, ctx: ctx, cancel: cancel, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), h))}
+	return &Queue{cfg: cfg, ctx: ctx, cancel: cancel, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), h)),
+		items: map[*Entry]uint64{}}
 }
 
 // Enqueue takes responsibility for messages, all or none (a server's
@@ -214,7 +243,10 @@ func (q *Queue) Enqueue(ms ...smtpd.Outbound) error {
 		}
 		entries = append(entries, e)
 	}
-	q.items = append(q.items, entries...)
+	for _, e := range entries {
+		q.seq++
+		q.items[e] = q.seq
+	}
 	q.mu.Unlock()
 	for _, e := range entries {
 		q.cfg.Schedule(q.cfg.Now(), func() { q.attempt(e) })
@@ -226,8 +258,13 @@ func (q *Queue) Enqueue(ms ...smtpd.Outbound) error {
 func (q *Queue) Entries() []Entry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	held := make([]*Entry, 0, len(q.items))
+	for e := range q.items {
+		held = append(held, e)
+	}
+	sort.Slice(held, func(i, j int) bool { return q.items[held[i]] < q.items[held[j]] })
 	var out []Entry
-	for _, e := range q.items {
+	for _, e := range held {
 		if !e.Pending() {
 			continue
 		}
@@ -256,6 +293,7 @@ func (q *Queue) Close() error {
 	q.closed = true
 	q.mu.Unlock()
 	q.cancel()
+	q.closeConns()
 	return nil
 }
 
@@ -264,9 +302,7 @@ func (q *Queue) Close() error {
 func (q *Queue) release(e *Entry) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if i := slices.Index(q.items, e); i >= 0 {
-		q.items = slices.Delete(q.items, i, i+1)
-	}
+	delete(q.items, e)
 }
 
 func (q *Queue) publish(e event.Event) {
@@ -280,9 +316,6 @@ func (q *Queue) attempt(e *Entry) {
 	if q.ctx.Err() != nil {
 		return
 	}
-	q.mu.Lock() // Entries may be reading this entry (the web view's queue)
-	e.Attempts++
-	q.mu.Unlock()
 	now := q.cfg.Now()
 	var pending []string
 	for _, r := range e.Recipients {
@@ -290,8 +323,25 @@ func (q *Queue) attempt(e *Entry) {
 			pending = append(pending, r.Address)
 		}
 	}
-	for _, g := range byDomain(pending) {
+	groups := byDomain(pending)
+	if len(groups) > 0 {
+		// The rate of the first destination decides when the message goes.
+		dest := q.destinationOf(e, groups[0].domain)
+		if turn, wait := q.waitTurn(e, dest, now); wait {
+			q.waitForTurn(e, dest, turn)
+			return
+		}
+	}
+	q.mu.Lock() // Entries may be reading this entry (the web view's queue)
+	e.Attempts++
+	q.mu.Unlock()
+	for _, g := range groups {
+		release, ok := q.acquire(q.destinationOf(e, g.domain))
+		if !ok {
+			return // the queue closed
+		}
 		results := q.deliverDomain(e, g.domain, g.rcpts)
+		release()
 		q.mu.Lock()
 		for _, r := range e.Recipients {
 			res, ok := results[strings.ToLower(r.Address)]
@@ -374,6 +424,8 @@ func (q *Queue) nextWait(n int) time.Duration {
 	case 2:
 		return 30 * time.Minute
 	}
+	q.rngMu.Lock()
+	defer q.rngMu.Unlock()
 	return 2*time.Hour + time.Duration(q.rng.Int64N(int64(time.Hour)))/time.Minute*time.Minute
 }
 
@@ -427,7 +479,9 @@ type mxTarget struct {
 // sortMX orders MX hosts by preference, shuffling equal ones with the
 // seeded source (RFC 5321 §5.1: spread the load among equal preferences).
 func (q *Queue) sortMX(mx []mxTarget) {
+	q.rngMu.Lock()
 	q.rng.Shuffle(len(mx), func(i, j int) { mx[i], mx[j] = mx[j], mx[i] })
+	q.rngMu.Unlock()
 	sort.SliceStable(mx, func(i, j int) bool { return mx[i].pref < mx[j].pref })
 }
 

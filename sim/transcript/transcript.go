@@ -234,6 +234,16 @@ func (r *Recorder) LastCommand() string {
 	return verb
 }
 
+// Take returns the transcript so far and forgets it: the next message
+// sent over the same connection (kept open) starts a transcript of its own.
+func (r *Recorder) Take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.lines
+	r.lines = nil
+	return out
+}
+
 // Lines returns the transcript so far.
 func (r *Recorder) Lines() []string {
 	r.mu.Lock()

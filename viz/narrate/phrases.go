@@ -3,6 +3,7 @@ package narrate
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -124,6 +125,50 @@ func (p *phrasebook) records(e event.Event) string {
 }
 
 func qname(e event.Event) string { return strings.TrimSuffix(e.QName, ".") }
+
+// cacheLeft is the time a cached DNS answer has left: its records' TTL.
+func cacheLeft(lang Lang, e event.Event) string {
+	if len(e.Records) == 0 {
+		return Duration(lang, 0)
+	}
+	return Duration(lang, time.Duration(e.Records[0].TTL)*time.Second)
+}
+
+// turnAt and turnIn say when a message waiting for its destination's turn
+// goes: a time to the millisecond, and how long from now.
+func turnAt(e event.Event) string {
+	if e.Next == nil {
+		return ""
+	}
+	return e.Next.Format("15:04:05.000")
+}
+
+func turnIn(lang Lang, e event.Event) string {
+	if e.Next == nil {
+		return ""
+	}
+	d := e.Next.Sub(e.Time)
+	switch {
+	case d >= time.Minute:
+		return Duration(lang, d)
+	case lang == Vietnamese:
+		return strings.Replace(fmt.Sprintf("%.3g giây", d.Seconds()), ".", ",", 1)
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// rateWords says a queue.wait's limit ("rate 2/s") in words.
+func rateWords(lang Lang, rule string) string {
+	r := strings.TrimPrefix(rule, "rate ")
+	if lang != Vietnamese {
+		return r
+	}
+	n, unit, ok := strings.Cut(r, "/")
+	if !ok {
+		return strings.Replace(r, "1 per ", "1 thư mỗi ", 1)
+	}
+	return n + " thư mỗi " + map[string]string{"s": "giây", "m": "phút", "h": "giờ"}[unit]
+}
 
 // wait is the time from an event to its next attempt: "15m", "2h12m".
 func wait(e event.Event) string {

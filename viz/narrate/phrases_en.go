@@ -157,7 +157,19 @@ func init() {
 			return fmt.Sprintf("DNS answers %s %s → %s", qname(e), e.QType, p.records(e))
 		},
 		event.RelayConnect: func(e event.Event) string {
+			if e.Reuse > 0 {
+				return fmt.Sprintf("%s sends the message to %s over the connection it kept open (message %d on it, after RSET)",
+					p.who(e), e.Peer, e.Reuse)
+			}
 			return fmt.Sprintf("%s connects to %s on port %d to transfer the message", p.who(e), e.Peer, e.Port)
+		},
+		event.DNSCached: func(e event.Event) string {
+			return fmt.Sprintf("%s takes %s %s from its DNS cache, no question asked → %s (%s left)", p.who(e),
+				qname(e), e.QType, p.records(e), cacheLeft(English, e))
+		},
+		event.QueueWait: func(e event.Event) string {
+			return fmt.Sprintf("%s keeps the message for %s in its queue: it sends %s at most %s; its turn at %s (in %s)",
+				p.who(e), list(e.To), e.Peer, rateWords(English, e.Rule), turnAt(e), turnIn(English, e))
 		},
 		event.RelayDone: func(e event.Event) string {
 			return fmt.Sprintf("%s accepted the message for %s (%d); %s is done with it", e.Peer, list(e.To), e.Code(), p.who(e))

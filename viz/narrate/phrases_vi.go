@@ -158,7 +158,19 @@ func init() {
 			return fmt.Sprintf("DNS trả lời %s %s → %s", qname(e), e.QType, p.records(e))
 		},
 		event.RelayConnect: func(e event.Event) string {
+			if e.Reuse > 0 {
+				return fmt.Sprintf("%s gửi thư tới %s qua kết nối đang giữ mở (thư thứ %d trên kết nối này, sau RSET)",
+					p.who(e), e.Peer, e.Reuse)
+			}
 			return fmt.Sprintf("%s kết nối tới máy chủ SMTP người nhận %s qua cổng %d để chuyển thư", p.who(e), e.Peer, e.Port)
+		},
+		event.DNSCached: func(e event.Event) string {
+			return fmt.Sprintf("%s lấy %s %s từ bộ nhớ đệm DNS, không cần hỏi → %s (còn %s)", p.who(e),
+				qname(e), e.QType, p.records(e), cacheLeft(Vietnamese, e))
+		},
+		event.QueueWait: func(e event.Event) string {
+			return fmt.Sprintf("%s giữ thư gửi %s trong hàng đợi: chỉ gửi tới %s tối đa %s; tới lượt lúc %s (sau %s)",
+				p.who(e), list(e.To), e.Peer, rateWords(Vietnamese, e.Rule), turnAt(e), turnIn(Vietnamese, e))
 		},
 		event.RelayDone: func(e event.Event) string {
 			return fmt.Sprintf("%s đã nhận thư cho %s (%d); %s hoàn tất việc chuyển", e.Peer, list(e.To), e.Code(), p.who(e))
