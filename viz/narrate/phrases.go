@@ -128,10 +128,14 @@ func qname(e event.Event) string { return strings.TrimSuffix(e.QName, ".") }
 
 // cacheLeft is the time a cached DNS answer has left: its records' TTL.
 func cacheLeft(lang Lang, e event.Event) string {
-	if len(e.Records) == 0 {
-		return Duration(lang, 0)
+	ttl := uint32(0)
+	if len(e.Records) > 0 {
+		ttl = e.Records[0].TTL
 	}
-	return Duration(lang, time.Duration(e.Records[0].TTL)*time.Second)
+	if lang == Vietnamese {
+		return fmt.Sprintf("%d giây", ttl)
+	}
+	return fmt.Sprintf("%d s", ttl)
 }
 
 // turnAt and turnIn say when a message waiting for its destination's turn

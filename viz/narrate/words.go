@@ -326,4 +326,5 @@ var viNotes = []rule{
 	r(`\((\w+): user (.*), password hidden\)`, "($1: người dùng $2, mật khẩu được ẩn)"),
 	r(`\.\.\. \((\d+) more lines of the message\)`, "... (thêm $1 dòng của lá thư)"),
 	r(`\((\S+) offers no STARTTLS: reconnecting to send without encryption\)`, "($1 không hỗ trợ STARTTLS: kết nối lại để gửi không mã hoá)"),
+	r(`\(connection kept open: message (\d+) over it\)`, "(kết nối được giữ mở: thư thứ $1 trên kết nối này)"),
 }
