@@ -2,6 +2,7 @@ package mailauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -68,6 +69,9 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
 	m.RecursionDesired = false
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil, derr("cancelled", true, false) // asked nothing
+	}
 	if r.Asking != nil {
 		r.Asking(name, typ)
 	}
@@ -81,6 +85,11 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 		}
 	}
 	x := Exchange{Name: name, Type: typ}
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		// The asker stopped waiting (its server closes): no question went
+		// unanswered, so none is told of.
+		return nil, derr("cancelled", true, false)
+	}
 	if err != nil {
 		if dropped && r.Advance != nil {
 			r.Advance(r.timeout()) // the resolver waited for its timeout
@@ -113,7 +122,8 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 
 // exchange sends one query over network and waits for the reply, the
 // timeout at most; dropped tells that the DNS server said it dropped the
-// query, which ends the real wait at once.
+// query, which ends the real wait at once. The end of ctx ends it too: the
+// dns package heeds a context's deadline but not its cancellation.
 func (r *Resolver) exchange(ctx context.Context, m *dns.Msg, network string) (resp *dns.Msg, dropped bool, err error) {
 	d := &net.Dialer{Timeout: r.timeout()}
 	if r.Local.IsValid() {
@@ -129,6 +139,7 @@ func (r *Resolver) exchange(ctx context.Context, m *dns.Msg, network string) (re
 		return nil, false, err
 	}
 	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
 	var flag chan struct{}
 	if r.Dropped != nil {
 		from := r.Local

@@ -52,9 +52,10 @@ type harness struct {
 	addrs map[topology.Service]string
 	ca    *pki.CA
 
-	mu     sync.Mutex
-	events []event.Event
-	queued []Outbound
+	mu      sync.Mutex
+	events  []event.Event
+	queued  []Outbound
+	changed chan struct{} // closed and replaced on every event
 }
 
 // testConfig is the configuration of mail.school.test's SMTP server over
@@ -89,6 +90,10 @@ func testConfig(t testing.TB, h *harness) Config {
 		Publish: func(e event.Event) {
 			h.mu.Lock()
 			h.events = append(h.events, e)
+			if h.changed != nil {
+				close(h.changed)
+			}
+			h.changed = make(chan struct{})
 			h.mu.Unlock()
 		},
 		Enqueue: func(ms ...Outbound) error {
@@ -142,6 +147,36 @@ func (h *harness) queue() []Outbound {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]Outbound(nil), h.queued...)
+}
+
+// await waits until n events published so far match, failing the test
+// after wait.
+func (h *harness) await(what string, n int, match func(event.Event) bool) {
+	h.t.Helper()
+	timeout := time.NewTimer(wait)
+	defer timeout.Stop()
+	for {
+		h.mu.Lock()
+		got := 0
+		for _, e := range h.events {
+			if match(e) {
+				got++
+			}
+		}
+		if h.changed == nil {
+			h.changed = make(chan struct{})
+		}
+		changed := h.changed
+		h.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			h.t.Fatalf("waiting for %s: %d of %d events", what, got, n)
+		}
+	}
 }
 
 func (h *harness) kinds() []string {

@@ -48,6 +48,10 @@ var (
 	// RFC 5321 §4.2.3: a transient local failure, e.g. the queue refused.
 	errLocalError = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 		Message: "Local error in processing, try again later"}
+	// RFC 5321 §3.8 and §4.2.2 (421) with RFC 3463 §3.5 (4.3.2): the
+	// server is shutting down; the client keeps the message.
+	errClosing = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2},
+		Message: "Service shutting down, try again later"}
 	// RFC 5321 §4.2.5: the message is ours now; the event quotes the same
 	// reply the DATA command sends.
 	replyDataOK = &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0},

@@ -76,7 +76,13 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), authTimeout)
 	defer cancel()
+	// Close ends the questions at once: the server does not wait for a DNS
+	// that keeps it waiting, and the message is not kept (errClosing).
+	defer context.AfterFunc(ss.srv.closing, cancel)()
 	r := mailauth.Verify(ctx, res, mailauth.Input{IP: ss.peerAddr, Helo: ss.c.helo, MailFrom: ss.from, Message: raw})
+	if ss.srv.isClosed() {
+		return nil, errClosing
+	}
 	action, why, byDMARC := decide(r, pol)
 	ss.publish(event.Event{Kind: event.AuthResult, Step: step, Msg: msg, From: ss.from, To: ss.rcpts,
 		Auth: &event.AuthResults{Why: why, SPF: authCheck(r.SPF), DKIM: authCheck(r.DKIM), DMARC: authCheck(r.DMARC),

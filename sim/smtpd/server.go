@@ -14,6 +14,7 @@
 package smtpd
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -141,6 +142,10 @@ type Server struct {
 	connSeq atomic.Int64
 	panics  atomic.Int64  // connections ended by a recovered panic
 	done    chan struct{} // closed by Close
+	// closing is cancelled by Close: work of a connection that waits on
+	// something else than its socket (sender authentication's DNS) ends.
+	closing     context.Context
+	stopClosing context.CancelFunc
 
 	mu        sync.Mutex
 	closed    bool
@@ -194,8 +199,9 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, done: make(chan struct{}), listeners: map[net.Listener]struct{}{},
-		conns: map[*conn]struct{}{}}
+	closing, stop := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, done: make(chan struct{}), closing: closing, stopClosing: stop,
+		listeners: map[net.Listener]struct{}{}, conns: map[*conn]struct{}{}}
 }
 
 // Serve starts serving svc (smtp, submission or submissions) on l in the
@@ -288,6 +294,7 @@ func (s *Server) Close() error {
 	if !s.closed {
 		s.closed = true
 		close(s.done)
+		s.stopClosing()
 		for l := range s.listeners {
 			l.Close()
 		}
