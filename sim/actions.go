@@ -49,7 +49,7 @@ func (n *Network) wait(ctx context.Context, w *scenarios.Wait) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := n.drive(ctx, func() bool { return n.tracker.settled(w.Messages) }); err != nil {
+	if err := n.drive(ctx, func() bool { return n.tracker.Settled(w.Messages) }); err != nil {
 		return fmt.Errorf("wait: messages still in flight after %s of wall time", timeout)
 	}
 	return nil
@@ -58,7 +58,7 @@ func (n *Network) wait(ctx context.Context, w *scenarios.Wait) error {
 // WaitSettled runs the scheduled work until every message has reached a
 // final state or nothing is left to do.
 func (n *Network) WaitSettled(ctx context.Context) error {
-	return n.drive(ctx, func() bool { return n.tracker.settled(nil) })
+	return n.drive(ctx, func() bool { return n.tracker.Settled(nil) })
 }
 
 // drive is the simulation's driver: it runs due tasks and, when none is
@@ -119,6 +119,6 @@ func (n *Network) fetch(ctx context.Context, f *scenarios.Fetch) error {
 	if err != nil {
 		return err
 	}
-	n.tracker.recordFetch(f.ID, res)
+	n.tracker.RecordFetch(f.ID, res)
 	return nil
 }

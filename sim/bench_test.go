@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/check"
 )
 
 // BenchmarkCrossDomainDelivery measures one message's whole journey on a
@@ -36,7 +37,7 @@ func BenchmarkCrossDomainDelivery(b *testing.B) {
 		if err := n.WaitSettled(ctx); err != nil {
 			b.Fatal(err)
 		}
-		if st := n.tracker.outcomes(); st[len(st)-1].State != stateDelivered {
+		if st := n.tracker.Outcomes(); st[len(st)-1].State != check.StateDelivered {
 			b.Fatalf("%s: %s", m.ID, st[len(st)-1].State)
 		}
 	}

@@ -13,8 +13,7 @@ type Result = check.Result
 // Check evaluates the scenario's expectations against the mailboxes and the
 // events, and publishes one event per result.
 func (n *Network) Check() []Result {
-	c := &check.Checker{Scenario: n.Scenario, Events: n.Bus.History, Store: n.Store, Steps: n.tracker.steps,
-		Fetched: n.tracker.fetched}
+	c := &check.Checker{Scenario: n.Scenario, Events: n.Bus.History, Store: n.Store, Tracker: n.tracker}
 	var results []Result
 	for i := range n.Scenario.Expect {
 		r := c.Check(i)
@@ -36,10 +35,10 @@ type Summary struct {
 // Summarize publishes the last event of a run: every message's outcome and
 // where every accepted recipient ended (mailbox, bounce, queue, dropped).
 func (n *Network) Summarize() Summary {
-	counts, lost := n.tracker.conservation()
-	e := event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.outcomes(), Counts: map[string]int{
-		stateDelivered: counts[stateDelivered], stateBounced: counts[stateBounced],
-		stateQueued: counts[stateQueued], stateDropped: counts[stateDropped]}}
+	counts, lost := n.tracker.Conservation()
+	e := event.Event{Kind: event.Summary, Host: "-", Outcomes: n.tracker.Outcomes(), Counts: map[string]int{
+		check.StateDelivered: counts[check.StateDelivered], check.StateBounced: counts[check.StateBounced],
+		check.StateQueued: counts[check.StateQueued], check.StateDropped: counts[check.StateDropped]}}
 	if len(lost) > 0 {
 		e.Error = "lost: " + strings.Join(lost, ", ")
 	}
@@ -47,4 +46,4 @@ func (n *Network) Summarize() Summary {
 }
 
 // Outcomes returns every message's current state.
-func (n *Network) Outcomes() []event.MessageOutcome { return n.tracker.outcomes() }
+func (n *Network) Outcomes() []event.MessageOutcome { return n.tracker.Outcomes() }

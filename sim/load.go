@@ -164,36 +164,14 @@ func (n *Network) loadBody(l *scenarios.LoadAction) (string, error) {
 }
 
 // Tally counts the recipients of the messages whose ids keep accepts (all
-// when nil) by state — delivered, bounced, queued, dropped, rejected,
-// expanded, and "in flight" for those in no final state yet, lost once the
-// network has settled — and lists those in flight.
+// when nil) by state, and lists those in flight (check.Tracker.Tally).
 func (n *Network) Tally(keep func(id string) bool) (counts map[string]int, unsettled []string) {
-	t := n.tracker
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	counts = map[string]int{}
-	for _, id := range t.order {
-		if keep != nil && !keep(id) {
-			continue
-		}
-		m := t.messages[id]
-		for _, r := range m.rcptOrder {
-			st := m.rcpts[r]
-			counts[st]++
-			if !final(st) && st != stateQueued {
-				unsettled = append(unsettled, fmt.Sprintf("%s → %s (%s)", id, r, st))
-			}
-		}
-	}
-	return counts, unsettled
+	return n.tracker.Tally(keep)
 }
 
 // Settled reports whether every message sent so far has reached a final
 // state.
-func (n *Network) Settled() bool { return n.tracker.settled(nil) }
-
-// Textless: the tracker reads no narration (event.Textless).
-func (t *tracker) Textless() {}
+func (n *Network) Settled() bool { return n.tracker.Settled(nil) }
 
 // DefaultParallel is how many delivery attempts a network that real
 // clients use runs at once, over all its hosts (Postfix's

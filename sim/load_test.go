@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/check"
 
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -43,7 +44,7 @@ func TestLoadPlaysInOrderAtItsRateInSimulatedTime(t *testing.T) {
 		}
 	}
 	for _, o := range r.Outcomes {
-		if o.State != stateDelivered {
+		if o.State != check.StateDelivered {
 			t.Errorf("%s: %s", o.Msg, o.State)
 		}
 	}
@@ -76,7 +77,7 @@ func TestLoadLiveDeliversEveryMessageOnce(t *testing.T) {
 		t.Fatalf("not settled: %v", err)
 	}
 	counts, unsettled := n.Tally(nil)
-	if counts[stateDelivered] != 30 || len(unsettled) > 0 {
+	if counts[check.StateDelivered] != 30 || len(unsettled) > 0 {
 		t.Fatalf("counts %v, unsettled %v", counts, unsettled)
 	}
 	total := 0
@@ -148,7 +149,7 @@ func TestParallelDeliveryKeepsTheDestinationLimitAndCaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counts[stateDelivered] != 60 || len(unsettled) > 0 || len(msgs) != 60 {
+	if counts[check.StateDelivered] != 60 || len(unsettled) > 0 || len(msgs) != 60 {
 		t.Fatalf("counts %v, unsettled %v, %d in the INBOX", counts, unsettled, len(msgs))
 	}
 	mu.Lock()

@@ -21,6 +21,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/check"
 	"github.com/mailflow/mailflow/sim/client"
 	"github.com/mailflow/mailflow/sim/clock"
 	"github.com/mailflow/mailflow/sim/dnsd"
@@ -106,7 +107,7 @@ type Network struct {
 	certNow func() time.Time
 	faults  *fault.Injector
 	drops   dropWatch
-	tracker *tracker
+	tracker *check.Tracker
 	// clients are the users' mail clients (sim/client).
 	clients *client.Env
 	dns     *dnsd.Server
@@ -157,8 +158,8 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 	n.faults = fault.New(topo.Faults, s.Seed, n.Clock.Now)
 	n.Bus = event.NewBus(n.Clock, opts.Narrate)
 	n.Bus.SetHistoryLimit(opts.HistoryLimit)
-	n.tracker = newTracker(s)
-	n.tracker.keepFinished(opts.KeepMessages)
+	n.tracker = check.NewTracker()
+	n.tracker.KeepFinished(opts.KeepMessages)
 	n.Bus.Attach(n.tracker)
 	for _, sink := range opts.Sinks {
 		n.Bus.Attach(sink)
@@ -173,7 +174,7 @@ func Start(s *scenarios.Scenario, opts Options) (n *Network, err error) {
 		return n, err
 	}
 	n.clients = &client.Env{Topology: topo, Bus: n.Bus, IDs: n.IDs, Seed: s.Seed, Now: n.Clock.Now,
-		RootCAs: n.CA.Pool(), CertTime: n.certNow, Port: n.Port, Timeout: n.timeout, Follow: n.tracker.expect}
+		RootCAs: n.CA.Pool(), CertTime: n.certNow, Port: n.Port, Timeout: n.timeout, Follow: n.tracker.Expect}
 	for _, u := range topo.Users {
 		n.Store.AddUser(u.Address, u.Password)
 	}

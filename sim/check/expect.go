@@ -64,17 +64,14 @@ func mentions(e event.Event, addr string) bool {
 }
 
 // Checker evaluates a scenario's expectations against what the run left:
-// the events, the mailboxes, the messages' steps and what the users'
-// clients read. It changes nothing.
+// the events, the mailboxes, and the tracker's account of the messages'
+// steps and of what the users' clients read. It changes nothing.
 type Checker struct {
 	Scenario *scenarios.Scenario
 	// Events returns the events so far (the bus's history).
-	Events func() []event.Event
-	Store  *mailstore.Store
-	// Steps returns the steps a message went through, in order.
-	Steps func(msg string) []int
-	// Fetched returns what a fetch action read, false when it did not run.
-	Fetched func(fetch string) (client.Fetched, bool)
+	Events  func() []event.Event
+	Store   *mailstore.Store
+	Tracker *Tracker
 }
 
 // Check evaluates the scenario's expectation i.
@@ -262,7 +259,7 @@ func (c *Checker) checkDelivered(kind string, d *scenarios.Delivered, negate boo
 }
 
 func (c *Checker) checkSteps(x *scenarios.StepsExpectation) Result {
-	got := c.Steps(x.Message)
+	got := c.Tracker.Steps(x.Message)
 	return Result{Kind: "steps", Passed: slices.Equal(got, x.Sequence),
 		Expected: fmt.Sprintf("message %s through steps %v", x.Message, x.Sequence),
 		Observed: fmt.Sprintf("steps %v", got),
@@ -283,7 +280,7 @@ func (c *Checker) checkFetched(x *scenarios.FetchedExpectation) Result {
 	r.Related = c.related(func(e event.Event) bool {
 		return e.Kind == event.FetchDone || e.Kind == event.RetrievalFetch
 	})
-	res, ok := c.Fetched(x.Fetch)
+	res, ok := c.Tracker.Fetched(x.Fetch)
 	if !ok {
 		r.Observed = "the fetch did not run"
 		return r

@@ -1,4 +1,4 @@
-package sim
+package check
 
 // A network that runs for days (mailflow up) lets go of the messages that
 // have reached their final state, as its queues and event history do: it
@@ -6,8 +6,8 @@ package sim
 // finished, forgets the oldest half at once, so that the bookkeeping stays
 // amortised O(1) per message. Runs keep every message for their checks.
 
-// keepFinished bounds the finished messages the tracker keeps; 0 keeps all.
-func (t *tracker) keepFinished(n int) {
+// KeepFinished bounds the finished messages the tracker keeps; 0 keeps all.
+func (t *Tracker) KeepFinished(n int) {
 	t.mu.Lock()
 	t.keep = max(n, 0)
 	t.mu.Unlock()
@@ -16,12 +16,12 @@ func (t *tracker) keepFinished(n int) {
 // afterHandle notes a message that has just reached its final state, and
 // forgets the oldest finished ones when there are too many. Called with
 // t.mu held.
-func (t *tracker) afterHandle(m *tracked) {
+func (t *Tracker) afterHandle(m *tracked) {
 	if t.keep == 0 || m.finished || len(m.rcpts) == 0 {
 		return
 	}
 	for _, st := range m.rcpts {
-		if !final(st) {
+		if !Final(st) {
 			return
 		}
 	}

@@ -1,4 +1,4 @@
-package sim
+package check
 
 import (
 	"fmt"
@@ -6,35 +6,34 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim/client"
 	"github.com/mailflow/mailflow/sim/event"
 )
 
 // Recipient states, from the events. Final ones end a wait.
 const (
-	stateSent      = "in flight"
-	stateDelivered = "delivered"
-	stateQueued    = "queued"   // a delivery attempt failed temporarily
-	stateFailed    = "failed"   // a later hop refused permanently, no notice yet
-	stateRejected  = "rejected" // the submission server refused it
-	stateBounced   = "bounced"  // failed, and the sender was sent a notice
-	stateDropped   = "dropped"  // failed, and by rule no notice (a bounce's own failure, NOTIFY)
-	stateExpanded  = "expanded" // an alias or SRS address: its members carry on
+	StateSent      = "in flight"
+	StateDelivered = "delivered"
+	StateQueued    = "queued"   // a delivery attempt failed temporarily
+	StateFailed    = "failed"   // a later hop refused permanently, no notice yet
+	StateRejected  = "rejected" // the submission server refused it
+	StateBounced   = "bounced"  // failed, and the sender was sent a notice
+	StateDropped   = "dropped"  // failed, and by rule no notice (a bounce's own failure, NOTIFY)
+	StateExpanded  = "expanded" // an alias or SRS address: its members carry on
 )
 
-// final reports whether a recipient state ends its story.
-func final(state string) bool {
+// Final reports whether a recipient state ends its story.
+func Final(state string) bool {
 	switch state {
-	case stateDelivered, stateRejected, stateBounced, stateDropped, stateFailed, stateExpanded:
+	case StateDelivered, StateRejected, StateBounced, StateDropped, StateFailed, StateExpanded:
 		return true
 	}
 	return false
 }
 
-// tracker follows every message's recipients through the events: a sink on
+// Tracker follows every message's recipients through the events: a sink on
 // the bus, so its view is exactly what the trace says.
-type tracker struct {
+type Tracker struct {
 	mu       sync.Mutex
 	messages map[string]*tracked
 	order    []string
@@ -51,15 +50,15 @@ type tracked struct {
 	steps             []int
 	mailboxes         []string
 	lastError         string
-	finished          bool // counted in tracker.done
+	finished          bool // counted in Tracker.done
 }
 
-func newTracker(*scenarios.Scenario) *tracker {
-	return &tracker{messages: map[string]*tracked{}, fetches: map[string]client.Fetched{}}
+func NewTracker() *Tracker {
+	return &Tracker{messages: map[string]*tracked{}, fetches: map[string]client.Fetched{}}
 }
 
-// expect registers a message about to be sent.
-func (t *tracker) expect(id, from, subject string, rcpts []string) {
+// Expect registers a message about to be sent.
+func (t *Tracker) Expect(id, from, subject string, rcpts []string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	m := &tracked{id: id, from: from, subject: subject, rcpts: map[string]string{}}
@@ -68,14 +67,14 @@ func (t *tracker) expect(id, from, subject string, rcpts []string) {
 		if _, dup := m.rcpts[k]; !dup {
 			m.rcptOrder = append(m.rcptOrder, k)
 		}
-		m.rcpts[k] = stateSent
+		m.rcpts[k] = StateSent
 	}
 	t.messages[id] = m
 	t.order = append(t.order, id)
 }
 
 // Handle updates states from one event.
-func (t *tracker) Handle(e event.Event) {
+func (t *Tracker) Handle(e event.Event) {
 	if e.Msg == "" {
 		return
 	}
@@ -98,7 +97,7 @@ func (t *tracker) Handle(e event.Event) {
 				m.rcptOrder = append(m.rcptOrder, k)
 			}
 			cur := m.rcpts[k]
-			if final(cur) && !(cur == stateFailed && (state == stateBounced || state == stateDropped)) {
+			if Final(cur) && !(cur == StateFailed && (state == StateBounced || state == StateDropped)) {
 				continue // a failure may still turn into a bounce; nothing else changes a final state
 			}
 			m.rcpts[k] = state
@@ -113,33 +112,33 @@ func (t *tracker) Handle(e event.Event) {
 		if m.from == "" {
 			m.from = e.From
 		}
-		set(stateSent)
+		set(StateSent)
 	case event.MailboxStore:
-		set(stateDelivered)
+		set(StateDelivered)
 		m.mailboxes = append(m.mailboxes, e.User+"/"+e.Folder)
 	case event.QueueDeferred:
-		set(stateQueued)
+		set(StateQueued)
 		m.lastError = e.Error
 	case event.QueueFailed:
-		set(stateFailed)
+		set(StateFailed)
 		m.lastError = e.Error
 	case event.QueueRetry, event.QueueWait:
-		set(stateQueued)
+		set(StateQueued)
 	case event.DSNSent:
 		if e.State == "failed" {
-			set(stateBounced)
+			set(StateBounced)
 		}
 	case event.MessageDropped:
-		set(stateDropped)
+		set(StateDropped)
 	case event.RouteDecision:
 		if e.Route == "alias" || e.Route == "srs" {
-			set(stateExpanded)
+			set(StateExpanded)
 		}
 	case event.SMTPReply:
 		// The client's own account of a refusal: what a server refuses on
 		// a later hop is the queue's to report (deferred or failed).
 		if _, client := event.ClientUser(e.Actor); client && e.Failed() {
-			set(stateRejected)
+			set(StateRejected)
 			m.lastError = e.Error
 		}
 	}
@@ -154,9 +153,9 @@ func containsInt(xs []int, x int) bool {
 	return false
 }
 
-// settled reports whether every recipient of the given messages (all when
+// Settled reports whether every recipient of the given messages (all when
 // ids is empty) is in a final state: delivered, failed or rejected.
-func (t *tracker) settled(ids []string) bool {
+func (t *Tracker) Settled(ids []string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(ids) == 0 {
@@ -168,7 +167,7 @@ func (t *tracker) settled(ids []string) bool {
 			return false
 		}
 		for _, st := range m.rcpts {
-			if !final(st) {
+			if !Final(st) {
 				return false
 			}
 		}
@@ -176,8 +175,8 @@ func (t *tracker) settled(ids []string) bool {
 	return true
 }
 
-// steps returns the distinct steps a message went through, in order.
-func (t *tracker) steps(id string) []int {
+// Steps returns the distinct steps a message went through, in order.
+func (t *Tracker) Steps(id string) []int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if m, ok := t.messages[id]; ok {
@@ -186,10 +185,10 @@ func (t *tracker) steps(id string) []int {
 	return nil
 }
 
-// outcomes lists every message's final state for the summary. A message is
+// Outcomes lists every message's final state for the summary. A message is
 // delivered when every recipient is, and otherwise takes the state of its
 // first unfinished recipient ("partly delivered" when some arrived).
-func (t *tracker) outcomes() []event.MessageOutcome {
+func (t *Tracker) Outcomes() []event.MessageOutcome {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []event.MessageOutcome
@@ -201,8 +200,8 @@ func (t *tracker) outcomes() []event.MessageOutcome {
 		for _, r := range m.rcptOrder {
 			o.To = append(o.To, r)
 			switch st := m.rcpts[r]; {
-			case st == stateExpanded: // an alias: its members are listed on their own
-			case st == stateDelivered:
+			case st == StateExpanded: // an alias: its members are listed on their own
+			case st == StateDelivered:
 				delivered++
 				counted++
 			default:
@@ -214,7 +213,7 @@ func (t *tracker) outcomes() []event.MessageOutcome {
 		}
 		switch {
 		case delivered == counted:
-			o.State = stateDelivered
+			o.State = StateDelivered
 		case delivered > 0:
 			o.State = "partly delivered, " + state
 		default:
@@ -226,23 +225,26 @@ func (t *tracker) outcomes() []event.MessageOutcome {
 	return out
 }
 
-func (t *tracker) recordFetch(id string, r client.Fetched) {
+// RecordFetch keeps what a fetch action read, for the fetched
+// expectations.
+func (t *Tracker) RecordFetch(id string, r client.Fetched) {
 	t.mu.Lock()
 	t.fetches[id] = r
 	t.mu.Unlock()
 }
 
-func (t *tracker) fetched(id string) (client.Fetched, bool) {
+// Fetched returns what a fetch action read, false when it did not run.
+func (t *Tracker) Fetched(id string) (client.Fetched, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r, ok := t.fetches[id]
 	return r, ok
 }
 
-// conservation checks that every message a server accepted with 250 ended
+// Conservation checks that every message a server accepted with 250 ended
 // in a mailbox, a bounce, the queue, or was dropped by a named rule — never
 // lost. It returns the recipients that are unaccounted for.
-func (t *tracker) conservation() (counts map[string]int, lost []string) {
+func (t *Tracker) Conservation() (counts map[string]int, lost []string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	counts = map[string]int{}
@@ -254,7 +256,7 @@ func (t *tracker) conservation() (counts map[string]int, lost []string) {
 		for _, r := range m.rcptOrder {
 			st := m.rcpts[r]
 			switch st {
-			case stateDelivered, stateBounced, stateQueued, stateDropped, stateRejected, stateExpanded:
+			case StateDelivered, StateBounced, StateQueued, StateDropped, StateRejected, StateExpanded:
 				counts[st]++
 			default:
 				lost = append(lost, fmt.Sprintf("%s → %s (%s)", id, r, st))
@@ -263,3 +265,30 @@ func (t *tracker) conservation() (counts map[string]int, lost []string) {
 	}
 	return counts, lost
 }
+
+// Tally counts the recipients of the messages whose ids keep accepts (all
+// when nil) by state — delivered, bounced, queued, dropped, rejected,
+// expanded, and "in flight" for those in no final state yet, lost once the
+// network has settled — and lists those in flight.
+func (t *Tracker) Tally(keep func(id string) bool) (counts map[string]int, unsettled []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	counts = map[string]int{}
+	for _, id := range t.order {
+		if keep != nil && !keep(id) {
+			continue
+		}
+		m := t.messages[id]
+		for _, r := range m.rcptOrder {
+			st := m.rcpts[r]
+			counts[st]++
+			if !Final(st) && st != StateQueued {
+				unsettled = append(unsettled, fmt.Sprintf("%s → %s (%s)", id, r, st))
+			}
+		}
+	}
+	return counts, unsettled
+}
+
+// Textless: the tracker reads no narration (event.Textless).
+func (t *Tracker) Textless() {}
