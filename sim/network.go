@@ -29,6 +29,7 @@ import (
 	"github.com/mailflow/mailflow/sim/fault"
 	"github.com/mailflow/mailflow/sim/imapd"
 	"github.com/mailflow/mailflow/sim/local"
+	"github.com/mailflow/mailflow/sim/mailauth"
 	"github.com/mailflow/mailflow/sim/mailstore"
 	"github.com/mailflow/mailflow/sim/pki"
 	"github.com/mailflow/mailflow/sim/policy"
@@ -270,13 +271,17 @@ func (n *Network) startHost(h *topology.Host) error {
 		Filer: &local.Filer{Resolver: local.New(n.Topology), Store: n.Store}})
 	n.queues[h.Name] = q
 	n.closers = append(n.closers, q.Close)
+	var authCache *mailauth.Cache // the host's DNS cache serves its sender checks too
+	if qpolicy.DNSCache {
+		authCache = &mailauth.Cache{Now: n.Clock.Now}
+	}
 	full := map[string]string{}
 	for _, f := range set.Full {
 		full[strings.ToLower(f.User)] = cmp.Or(f.Kind, "temporary")
 	}
 	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
 		IDs: n.IDs, Publish: publish, Enqueue: outgoing(h, q.Enqueue, n.Clock.Now), Now: n.Clock.Now, Faults: n.faults,
-		AuthDNS: n.DNSAddrPort(), AuthDNSDropped: n.drops.watch,
+		AuthDNS: n.DNSAddrPort(), AuthDNSDropped: n.drops.watch, AuthCache: authCache,
 		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full, Policy: policy.New(h.Policy),
 		MaxMessageBytes: int64(set.MaxMessageSize), MaxRecipients: set.MaxRecipients,
 		Logger: n.log.With("host", h.Name, "part", "smtpd"), ReadTimeout: n.timeout, WriteTimeout: n.timeout,

@@ -19,6 +19,10 @@ type Exchange struct {
 	Answer            []string
 	// RRs are the answer's records as data, for events.
 	RRs []dns.RR
+	// Cached: the answer came from the Cache, no question crossed the
+	// wire; Left is the time it has left there.
+	Cached bool
+	Left   time.Duration
 }
 
 // Resolver asks the simulated DNS server, from a host's own address, the
@@ -45,6 +49,9 @@ type Resolver struct {
 	// Advance moves the simulated clock on by the Timeout a dropped query
 	// waited for.
 	Advance func(time.Duration)
+	// Cache, when set, answers again what it was answered before, for the
+	// records' TTL.
+	Cache *Cache
 }
 
 func (r *Resolver) timeout() time.Duration {
@@ -65,6 +72,10 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 	}
 	if _, ok := dns.IsDomainName(name); !ok || len(name) > 254 {
 		return nil, derr("not a domain name", false, true)
+	}
+	if rrs, left, ok := r.Cache.get(name, qtype); ok {
+		r.observe(Exchange{Name: name, Type: typ, Rcode: "NOERROR", RRs: rrs, Cached: true, Left: left})
+		return rrs, nil
 	}
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
@@ -117,6 +128,7 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 	if len(resp.Answer) == 0 {
 		return nil, derr("no such host", false, true)
 	}
+	r.Cache.put(name, qtype, resp.Answer)
 	return resp.Answer, nil
 }
 

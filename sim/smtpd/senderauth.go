@@ -58,7 +58,7 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 	}
 	step := ss.stepHere(2)
 	res := &mailauth.Resolver{Server: cfg.AuthDNS, Local: cfg.Host.Addr, Dropped: cfg.AuthDNSDropped,
-		Advance: cfg.Advance}
+		Advance: cfg.Advance, Cache: cfg.AuthCache}
 	// Purpose auth: an answer such as NXDOMAIN only means "no record
 	// here"; it fails nothing.
 	res.Asking = func(name, qtype string) {
@@ -66,6 +66,15 @@ func (ss *session) checkSender(raw []byte) ([]byte, error) {
 			Purpose: event.PurposeAuth})
 	}
 	res.Observe = func(x mailauth.Exchange) {
+		if x.Cached { // from the host's cache: nothing crossed the wire
+			records := dnsd.RecordsOf(x.RRs)
+			for i := range records {
+				records[i].TTL = uint32(x.Left / time.Second)
+			}
+			ss.publish(event.Event{Kind: event.DNSCached, Step: step, Msg: msg, QName: x.Name, QType: x.Type,
+				Rcode: x.Rcode, Records: records, Purpose: event.PurposeAuth})
+			return
+		}
 		a := event.Event{Kind: event.DNSAnswer, Step: step, Msg: msg, Peer: "dns", QName: x.Name, QType: x.Type,
 			Rcode: x.Rcode, Records: dnsd.RecordsOf(x.RRs), Purpose: event.PurposeAuth}
 		if x.Rcode == "TIMEOUT" {

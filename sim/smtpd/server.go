@@ -32,6 +32,7 @@ import (
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/fault"
 	"github.com/mailflow/mailflow/sim/local"
+	"github.com/mailflow/mailflow/sim/mailauth"
 	"github.com/mailflow/mailflow/sim/mailstore"
 	"github.com/mailflow/mailflow/sim/policy"
 	"github.com/mailflow/mailflow/topology"
@@ -79,6 +80,9 @@ type Config struct {
 	// AuthDNS is the DNS server sender authentication asks (SPF, DKIM,
 	// DMARC); zero checks nothing.
 	AuthDNS netip.AddrPort
+	// AuthCache, when set, keeps the answers of those checks for their TTL
+	// (the host's DNS cache).
+	AuthCache *mailauth.Cache
 	// AuthDNSDropped tells those checks that the DNS server dropped one of
 	// their queries, so that the wait costs simulated time (Advance), not
 	// real time; nil waits in real time.
