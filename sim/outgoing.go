@@ -9,15 +9,15 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
-	"github.com/mailflow/mailflow/sim/smtpd"
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/topology"
 )
 
 // outgoing wraps a host's queue: what a user submitted is signed with the
 // host's DKIM key as it enters the queue, and a copy the host forwards gets
 // the host's footer first (which breaks any signature made before).
-func outgoing(h *topology.Host, enqueue func(...smtpd.Outbound) error, now func() time.Time) func(...smtpd.Outbound) error {
-	return func(ms ...smtpd.Outbound) error {
+func outgoing(h *topology.Host, enqueue func(...envelope.Message) error, now func() time.Time) func(...envelope.Message) error {
+	return func(ms ...envelope.Message) error {
 		for i := range ms {
 			m := &ms[i]
 			if m.Forwarded && m.From != "" && h.Auth.Footer != "" {

@@ -8,8 +8,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mailflow/mailflow/sim/dsn"
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/event"
-	"github.com/mailflow/mailflow/sim/smtpd"
 )
 
 // bounceFailed sends the sender one DSN covering the message's failed
@@ -124,5 +124,5 @@ func (q *Queue) sendDSN(e *Entry, rs []*Recipient, action dsn.Action) {
 		Notice: &event.Notice{ID: id, Action: string(action), Status: status, Diagnostic: rs[0].Diagnosis}})
 	// The notice is a message of its own, with the null sender so that it
 	// can never cause another notice.
-	q.Enqueue(smtpd.Outbound{Msg: id, From: "", To: []string{e.From}, Data: raw, Arrived: now, FromHost: host})
+	q.Enqueue(envelope.Message{Msg: id, From: "", To: []string{e.From}, Data: raw, Arrived: now, FromHost: host})
 }

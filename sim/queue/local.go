@@ -6,9 +6,9 @@ import (
 	"net/mail"
 	"strings"
 
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/local"
-	"github.com/mailflow/mailflow/sim/smtpd"
 )
 
 // fileLocal delivers a message for mailboxes this host keeps — mail it
@@ -65,7 +65,7 @@ func (q *Queue) reportFiling(e *Entry, rcpt string, f local.Filing, subject stri
 	if len(f.Forward) > 0 {
 		// Passed on with the null sender the notice already has: nothing
 		// to rewrite, and a notice about a notice is never sent.
-		q.Enqueue(smtpd.Outbound{Msg: e.Msg, From: e.From, To: f.Forward, Data: e.Data, Arrived: q.cfg.Now(),
+		q.Enqueue(envelope.Message{Msg: e.Msg, From: e.From, To: f.Forward, Data: e.Data, Arrived: q.cfg.Now(),
 			FromHost: q.cfg.Host.Name})
 	}
 }

@@ -20,9 +20,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/local"
-	"github.com/mailflow/mailflow/sim/smtpd"
 	"github.com/mailflow/mailflow/topology"
 )
 
@@ -134,7 +134,7 @@ type Recipient struct {
 
 // Entry is a message in the queue.
 type Entry struct {
-	smtpd.Outbound
+	envelope.Message
 	Recipients []*Recipient
 	Attempts   int
 	NextTry    time.Time
@@ -229,7 +229,7 @@ func New(cfg Config) *Queue {
 // Enqueue takes responsibility for messages, all or none (a server's
 // transaction owns every copy or none), and schedules their first delivery
 // attempts for now.
-func (q *Queue) Enqueue(ms ...smtpd.Outbound) error {
+func (q *Queue) Enqueue(ms ...envelope.Message) error {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -237,7 +237,7 @@ func (q *Queue) Enqueue(ms ...smtpd.Outbound) error {
 	}
 	entries := make([]*Entry, 0, len(ms))
 	for _, m := range ms {
-		e := &Entry{Outbound: m}
+		e := &Entry{Message: m}
 		for _, r := range m.To {
 			e.Recipients = append(e.Recipients, &Recipient{Address: r, State: Pending})
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/local"
 	"github.com/mailflow/mailflow/topology"
@@ -106,7 +107,7 @@ type delivery struct {
 	msg    string
 	now    time.Time
 	raw    []byte
-	queue  []Outbound
+	queue  []envelope.Message
 	files  []filing
 	events []event.Event   // published in this order once the copies are made
 	filed  map[string]bool // users given a copy: one per user per message

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/topology"
 )
@@ -18,7 +19,7 @@ func TestFailedTransactionFilesNothingAndRetryFilesOnce(t *testing.T) {
 	refuse.Store(true)
 	var h *harness
 	h = start(t, func(c *Config) {
-		c.Enqueue = func(ms ...Outbound) error {
+		c.Enqueue = func(ms ...envelope.Message) error {
 			if refuse.Load() {
 				return errors.New("queue full")
 			}

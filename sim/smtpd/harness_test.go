@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/mailstore"
 	"github.com/mailflow/mailflow/sim/pki"
@@ -54,7 +55,7 @@ type harness struct {
 
 	mu      sync.Mutex
 	events  []event.Event
-	queued  []Outbound
+	queued  []envelope.Message
 	changed chan struct{} // closed and replaced on every event
 }
 
@@ -96,7 +97,7 @@ func testConfig(t testing.TB, h *harness) Config {
 			h.changed = make(chan struct{})
 			h.mu.Unlock()
 		},
-		Enqueue: func(ms ...Outbound) error {
+		Enqueue: func(ms ...envelope.Message) error {
 			h.mu.Lock()
 			h.queued = append(h.queued, ms...)
 			h.mu.Unlock()
@@ -143,10 +144,10 @@ func (h *harness) inbox(user, folder string) []string {
 	return out
 }
 
-func (h *harness) queue() []Outbound {
+func (h *harness) queue() []envelope.Message {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]Outbound(nil), h.queued...)
+	return append([]envelope.Message(nil), h.queued...)
 }
 
 // await waits until n events published so far match, failing the test

@@ -27,8 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/fault"
 	"github.com/mailflow/mailflow/sim/local"
@@ -37,30 +36,6 @@ import (
 	"github.com/mailflow/mailflow/sim/policy"
 	"github.com/mailflow/mailflow/topology"
 )
-
-// Outbound is a message the server accepted for another host: the queue
-// resolves and transfers it.
-type Outbound struct {
-	Msg      string   // event message id
-	From     string   // envelope sender
-	To       []string // recipients still to deliver
-	Data     []byte   // the message, Received: header included
-	Arrived  time.Time
-	EnvID    string
-	FromHost string
-	// NextHop, when set, is the host to hand the message to instead of the
-	// recipient domain's MX: the host keeping the domain's mailboxes.
-	NextHop string
-	// DSN parameters (RFC 3461): RET, and per recipient (lower-cased) NOTIFY
-	// and ORCPT.
-	Ret    smtp.DSNReturn
-	Notify map[string][]smtp.DSNNotify
-	ORCPT  map[string]string
-	// Originated: a user of this host submitted the message after logging
-	// in (the host signs it); Forwarded: an alias or filter of this host
-	// sends a copy on.
-	Originated, Forwarded bool
-}
 
 // Config is what one host's SMTP server needs.
 type Config struct {
@@ -72,7 +47,7 @@ type Config struct {
 	Publish   func(event.Event)
 	// Enqueue hands messages to the host's outbound queue, all or none. An
 	// error makes the server answer 451, so the client keeps the message.
-	Enqueue func(...Outbound) error
+	Enqueue func(...envelope.Message) error
 	// Now is the simulated time, for Received: headers.
 	Now    func() time.Time
 	Logger *slog.Logger

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mailflow/mailflow/sim/envelope"
 	"github.com/mailflow/mailflow/sim/local"
 	"net/netip"
 	"strings"
@@ -320,8 +321,8 @@ func (ss *session) receivedHeader(now time.Time) string {
 
 // outbound is the queue's copy of the transaction for some recipients, with
 // the DSN parameters the client gave.
-func (ss *session) outbound(msg string, to []string, raw []byte, now time.Time) Outbound {
-	o := Outbound{Msg: msg, From: ss.from, To: to, Data: raw, Arrived: now, EnvID: ss.envID,
+func (ss *session) outbound(msg string, to []string, raw []byte, now time.Time) envelope.Message {
+	o := envelope.Message{Msg: msg, From: ss.from, To: to, Data: raw, Arrived: now, EnvID: ss.envID,
 		FromHost: ss.srv.cfg.Host.Name, Ret: ss.ret, Notify: map[string][]smtp.DSNNotify{}, ORCPT: map[string]string{},
 		Originated: ss.user != "" && !ss.fromServer()}
 	for i, r := range ss.rcpts {
