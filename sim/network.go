@@ -280,7 +280,7 @@ func (n *Network) startHost(h *topology.Host) error {
 		full[strings.ToLower(f.User)] = cmp.Or(f.Kind, "temporary")
 	}
 	smtpSrv := smtpd.New(smtpd.Config{Host: h, Network: n.Topology, Store: n.Store, TLSConfig: tlsConf,
-		IDs: n.IDs, Publish: publish, Enqueue: outgoing(h, q.Enqueue, n.Clock.Now), Now: n.Clock.Now, Faults: n.faults,
+		IDs: n.IDs, Publish: publish, Take: outgoing(h, q.Take, n.Clock.Now), Now: n.Clock.Now, Faults: n.faults,
 		AuthDNS: n.DNSAddrPort(), AuthDNSDropped: n.drops.watch, AuthCache: authCache,
 		Advance: n.Clock.Advance, MaxReceived: set.MaxReceived, Full: full, Policy: policy.New(h.Policy),
 		MaxMessageBytes: int64(set.MaxMessageSize), MaxRecipients: set.MaxRecipients,

@@ -16,8 +16,8 @@ import (
 // outgoing wraps a host's queue: what a user submitted is signed with the
 // host's DKIM key as it enters the queue, and a copy the host forwards gets
 // the host's footer first (which breaks any signature made before).
-func outgoing(h *topology.Host, enqueue func(...envelope.Message) error, now func() time.Time) func(...envelope.Message) error {
-	return func(ms ...envelope.Message) error {
+func outgoing(h *topology.Host, take func(...envelope.Message) (func(), error), now func() time.Time) func(...envelope.Message) (func(), error) {
+	return func(ms ...envelope.Message) (func(), error) {
 		for i := range ms {
 			m := &ms[i]
 			if m.Forwarded && m.From != "" && h.Auth.Footer != "" {
@@ -29,7 +29,7 @@ func outgoing(h *topology.Host, enqueue func(...envelope.Message) error, now fun
 				}
 			}
 		}
-		return enqueue(ms...)
+		return take(ms...)
 	}
 }
 

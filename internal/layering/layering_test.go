@@ -87,7 +87,7 @@ func TestImportRules(t *testing.T) {
 			holds: is("sim/queue"), deps: true, bad: func(_, imp string) bool {
 				return slices.Contains([]string{"sim/smtpd", "sim/imapd", "sim/pop3d"}, imp)
 			}},
-		{why: "the SMTP server hands accepted mail to Config.Enqueue, not to a queue it knows",
+		{why: "the SMTP server hands accepted mail to Config.Take, not to a queue it knows",
 			holds: is("sim/smtpd"), deps: true, bad: func(_, imp string) bool {
 				return slices.Contains([]string{"sim/queue", "sim/imapd", "sim/pop3d", "sim/smtpclient"}, imp)
 			}},

@@ -230,10 +230,23 @@ func New(cfg Config) *Queue {
 // transaction owns every copy or none), and schedules their first delivery
 // attempts for now.
 func (q *Queue) Enqueue(ms ...envelope.Message) error {
+	start, err := q.Take(ms...)
+	if err != nil {
+		return err
+	}
+	start()
+	return nil
+}
+
+// Take takes responsibility for messages, all or none, but schedules no
+// attempt until start is called. A server calls start once it has told of
+// the transaction, so that no event of step 4 can come before the events of
+// steps 2 and 3 that led to it, even with a driver running in the background.
+func (q *Queue) Take(ms ...envelope.Message) (start func(), err error) {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		return errors.New("queue closed")
+		return nil, errors.New("queue closed")
 	}
 	entries := make([]*Entry, 0, len(ms))
 	for _, m := range ms {
@@ -248,10 +261,14 @@ func (q *Queue) Enqueue(ms ...envelope.Message) error {
 		q.items[e] = q.seq
 	}
 	q.mu.Unlock()
-	for _, e := range entries {
-		q.cfg.Schedule(q.cfg.Now(), func() { q.attempt(e) })
-	}
-	return nil
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			for _, e := range entries {
+				q.cfg.Schedule(q.cfg.Now(), func() { q.attempt(e) })
+			}
+		})
+	}, nil
 }
 
 // Entries returns a snapshot of the messages still queued.

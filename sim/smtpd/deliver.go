@@ -84,7 +84,7 @@ func (ss *session) accept(raw []byte) error {
 			d.note(e)
 		}
 	}
-	if len(remote) > 0 && cfg.Enqueue != nil {
+	if len(remote) > 0 && cfg.Take != nil {
 		d.queue = append(d.queue, ss.outbound(msg, remote, d.raw, now))
 	}
 	m := local.Message{From: info.from, Subject: info.subject}
@@ -125,8 +125,10 @@ func (d *delivery) note(e event.Event) { d.events = append(d.events, e) }
 // commit makes the planned copies, then tells of them.
 func (d *delivery) commit() error {
 	ss, cfg := d.ss, d.ss.srv.cfg
+	start := func() {}
 	if len(d.queue) > 0 {
-		if err := cfg.Enqueue(d.queue...); err != nil {
+		var err error
+		if start, err = cfg.Take(d.queue...); err != nil {
 			cfg.Logger.Error("enqueue", "conn", ss.id, "msg", d.msg, "err", err)
 			return ss.reject(ss.stepHere(2), "data", errLocalError, ss.rcpts...)
 		}
@@ -140,6 +142,7 @@ func (d *delivery) commit() error {
 			// should it happen, the client keeps the message (a copy the
 			// queue took may then go twice, which beats losing one).
 			cfg.Logger.Error("deliver", "conn", ss.id, "rcpt", f.rcpt, "err", err)
+			start()
 			return ss.reject(6, "data", errLocalError, f.rcpt)
 		}
 		d.events[f.event].UID = uid
@@ -147,6 +150,7 @@ func (d *delivery) commit() error {
 	for _, e := range d.events {
 		ss.publish(e)
 	}
+	start()
 	return nil
 }
 
@@ -157,7 +161,7 @@ func (d *delivery) commit() error {
 func (d *delivery) local(rcpt string, m local.Message, spam bool) error {
 	ss, cfg := d.ss, d.ss.srv.cfg
 	dom := cfg.Host.Domain
-	if !cfg.Host.Mailboxes && dom.MailboxHost != nil && cfg.Enqueue != nil {
+	if !cfg.Host.Mailboxes && dom.MailboxHost != nil && cfg.Take != nil {
 		out := ss.outbound(d.msg, []string{rcpt}, d.raw, d.now)
 		out.NextHop = dom.MailboxHost.Name
 		d.queue = append(d.queue, out)
@@ -245,7 +249,7 @@ func (d *delivery) store(rcpt string, u *topology.User, m local.Message, spam bo
 // sender and a bounce comes back here first.
 func (d *delivery) forward(to []string, sender string) {
 	ss, cfg := d.ss, d.ss.srv.cfg
-	if cfg.Enqueue == nil {
+	if cfg.Take == nil {
 		return
 	}
 	out := ss.outbound(d.msg, to, d.raw, d.now)

@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,14 +20,14 @@ func TestFailedTransactionFilesNothingAndRetryFilesOnce(t *testing.T) {
 	refuse.Store(true)
 	var h *harness
 	h = start(t, func(c *Config) {
-		c.Enqueue = func(ms ...envelope.Message) error {
+		c.Take = func(ms ...envelope.Message) (func(), error) {
 			if refuse.Load() {
-				return errors.New("queue full")
+				return nil, errors.New("queue full")
 			}
 			h.mu.Lock()
 			h.queued = append(h.queued, ms...)
 			h.mu.Unlock()
-			return nil
+			return func() {}, nil
 		}
 	})
 	c := h.dial(topology.SMTP)
@@ -110,4 +111,38 @@ func TestPostmasterReachesTheFirstUser(t *testing.T) {
 	if got := h.inbox("bob@school.test", "INBOX"); len(got) != 1 {
 		t.Fatalf("bob (first user of school.test) got %d messages for postmaster, want 1", len(got))
 	}
+}
+
+// The queue owns a relayed copy before the 250, but may try it only once
+// the server has told of the transaction: otherwise a queue driven in the
+// background could tell of step 4 before steps 2 and 3 that led to it.
+func TestQueueStartsAfterTheTransactionIsTold(t *testing.T) {
+	var h *harness
+	started := make(chan []string, 1)
+	h = start(t, func(c *Config) {
+		c.Take = func(ms ...envelope.Message) (func(), error) {
+			h.mu.Lock()
+			h.queued = append(h.queued, ms...)
+			h.mu.Unlock()
+			return func() { started <- h.kinds() }, nil
+		}
+	})
+	c := h.dial(topology.SMTP)
+	c.expect("EHLO client.test", 250)
+	// bob is filed here; dan@other.test goes to the queue.
+	if code, last := c.transaction("dan@other.test", []string{"bob@school.test", "team@school.test"}, testMessage("order")); code != 250 {
+		t.Fatalf("DATA: %q, want 250", last)
+	}
+	var kinds []string
+	select {
+	case kinds = <-started:
+	default:
+		t.Fatal("the 250 came before the queue was told it may start")
+	}
+	for _, want := range []event.Kind{event.SMTPAccepted, event.MailboxStore} {
+		if !slices.Contains(kinds, string(want)) {
+			t.Errorf("queue started before %s was published; published so far: %v", want, kinds)
+		}
+	}
+	c.expect("QUIT", 221)
 }

@@ -97,11 +97,11 @@ func testConfig(t testing.TB, h *harness) Config {
 			h.changed = make(chan struct{})
 			h.mu.Unlock()
 		},
-		Enqueue: func(ms ...envelope.Message) error {
+		Take: func(ms ...envelope.Message) (func(), error) {
 			h.mu.Lock()
 			h.queued = append(h.queued, ms...)
 			h.mu.Unlock()
-			return nil
+			return func() {}, nil
 		},
 	}
 }

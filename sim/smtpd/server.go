@@ -45,9 +45,11 @@ type Config struct {
 	TLSConfig *tls.Config
 	IDs       *event.MessageIDs
 	Publish   func(event.Event)
-	// Enqueue hands messages to the host's outbound queue, all or none. An
+	// Take hands messages to the host's outbound queue, all or none. An
 	// error makes the server answer 451, so the client keeps the message.
-	Enqueue func(...envelope.Message) error
+	// The queue tries none of them before start is called, which the server
+	// does once it has told of the transaction.
+	Take func(...envelope.Message) (start func(), err error)
 	// Now is the simulated time, for Received: headers.
 	Now    func() time.Time
 	Logger *slog.Logger
