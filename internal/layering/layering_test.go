@@ -58,9 +58,10 @@ func under(p, root string) bool { return p == root || strings.HasPrefix(p, root+
 
 // simLeaves are the packages every part of the simulator shares: the event
 // contract, the envelope, the clock, the mailstore, records of the wire.
-// They import nothing of the module, so anything may import them.
+// They import nothing of the module but one another (sim/mailauth asks
+// through sim/dnsask), so anything may import them.
 var simLeaves = []string{"sim/event", "sim/envelope", "sim/clock", "sim/mailstore", "sim/transcript", "sim/dsn",
-	"sim/pki", "sim/slots", "sim/mailauth"}
+	"sim/pki", "sim/slots", "sim/mailauth", "sim/dnsask"}
 
 // The rules of docs/architecture.md, "Import rules". Each names the
 // packages it holds for and what they must not import, directly or (deps)
@@ -99,8 +100,8 @@ func TestImportRules(t *testing.T) {
 			"servers get compiled configuration from topology",
 			holds: func(p string) bool { return inSim(p) && p != "sim/client" && p != "sim/check" },
 			bad:   func(_, imp string) bool { return imp == "scenarios" }},
-		{why: "the shared leaves import nothing of the module",
-			holds: is(simLeaves...), deps: true, bad: func(_, _ string) bool { return true }},
+		{why: "the shared leaves import nothing of the module but one another",
+			holds: is(simLeaves...), deps: true, bad: func(_, imp string) bool { return !slices.Contains(simLeaves, imp) }},
 		{why: "only the composition root wires the clients and the checks in",
 			holds: func(p string) bool { return inSim(p) && p != "sim/check" },
 			bad:   func(_, imp string) bool { return imp == "sim/client" || imp == "sim/check" }},

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mailflow/mailflow/sim/dnsask"
 )
 
 // Exchange is one DNS question the checks asked and what came back, for
@@ -45,7 +47,7 @@ type Resolver struct {
 	// Dropped, when set, returns a channel closed when the DNS server
 	// drops the query with this id from this address (a fault); stop
 	// forgets it. The resolver then stops waiting in real time.
-	Dropped func(from netip.Addr, id uint16) (dropped <-chan struct{}, stop func())
+	Dropped dnsask.DropNotice
 	// Advance moves the simulated clock on by the Timeout a dropped query
 	// waited for.
 	Advance func(time.Duration)
@@ -133,54 +135,10 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 }
 
 // exchange sends one query over network and waits for the reply, the
-// timeout at most; dropped tells that the DNS server said it dropped the
-// query, which ends the real wait at once. The end of ctx ends it too: the
-// dns package heeds a context's deadline but not its cancellation.
+// timeout at most; the end of ctx ends the wait too.
 func (r *Resolver) exchange(ctx context.Context, m *dns.Msg, network string) (resp *dns.Msg, dropped bool, err error) {
-	d := &net.Dialer{Timeout: r.timeout()}
-	if r.Local.IsValid() {
-		if network == "udp" {
-			d.LocalAddr = &net.UDPAddr{IP: r.Local.AsSlice()}
-		} else {
-			d.LocalAddr = &net.TCPAddr{IP: r.Local.AsSlice()}
-		}
-	}
-	c := &dns.Client{Net: network, Timeout: r.timeout(), Dialer: d}
-	conn, err := c.DialContext(ctx, r.Server.String())
-	if err != nil {
-		return nil, false, err
-	}
-	defer conn.Close()
-	defer context.AfterFunc(ctx, func() { conn.Close() })()
-	var flag chan struct{}
-	if r.Dropped != nil {
-		from := r.Local
-		if ap, perr := netip.ParseAddrPort(conn.LocalAddr().String()); perr == nil {
-			from = ap.Addr().Unmap()
-		}
-		notice, stop := r.Dropped(from, m.Id)
-		defer stop()
-		done := make(chan struct{})
-		defer close(done)
-		flag = make(chan struct{})
-		go func() {
-			select {
-			case <-notice:
-				close(flag)
-				conn.SetReadDeadline(time.Now()) // the reply will never come: stop waiting
-			case <-done:
-			}
-		}()
-	}
-	resp, _, err = c.ExchangeWithConnContext(ctx, m, conn)
-	if err != nil && flag != nil {
-		select {
-		case <-flag:
-			dropped = true
-		default:
-		}
-	}
-	return resp, dropped, err
+	a := dnsask.Asker{Server: r.Server, Local: r.Local, Timeout: r.timeout(), Dropped: r.Dropped, EndOnCancel: true}
+	return a.Exchange(ctx, m, network)
 }
 
 func (r *Resolver) observe(x Exchange) {

@@ -3,13 +3,12 @@ package queue
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/mailflow/mailflow/sim/dnsask"
 	"github.com/mailflow/mailflow/sim/dnsd"
 	"github.com/mailflow/mailflow/sim/event"
 )
@@ -62,47 +61,12 @@ func (q *Queue) query(msg, name string, qtype uint16) (*dns.Msg, error) {
 	return r, nil
 }
 
-// exchange sends one query over network and waits for the reply, the
-// resolver's timeout at most; dropped tells that the DNS server said it
-// dropped the query.
+// exchange sends one query over network from the host's own address and
+// waits for the reply, the resolver's timeout at most; dropped tells that
+// the DNS server said it dropped the query.
 func (q *Queue) exchange(m *dns.Msg, network string) (r *dns.Msg, dropped bool, err error) {
-	local := q.cfg.Host.Addr
-	d := &net.Dialer{Timeout: q.cfg.DialTimeout}
-	if network == "udp" {
-		d.LocalAddr = &net.UDPAddr{IP: net.IP(local.AsSlice())}
-	} else {
-		d.LocalAddr = &net.TCPAddr{IP: net.IP(local.AsSlice())}
-	}
-	c := &dns.Client{Net: network, Timeout: q.cfg.DialTimeout, Dialer: d}
-	conn, err := c.DialContext(q.ctx, q.cfg.DNS.String())
-	if err != nil {
-		return nil, false, err
-	}
-	defer conn.Close()
-	done := make(chan struct{})
-	defer close(done)
-	if q.cfg.DNSDropped != nil {
-		notice, stop := q.cfg.DNSDropped(local, m.Id)
-		defer stop()
-		flag := make(chan struct{})
-		go func() {
-			select {
-			case <-notice:
-				close(flag)
-				conn.SetReadDeadline(time.Now()) // the reply will never come: stop waiting
-			case <-done:
-			}
-		}()
-		defer func() {
-			select {
-			case <-flag:
-				dropped = true
-			default:
-			}
-		}()
-	}
-	r, _, err = c.ExchangeWithConnContext(q.ctx, m, conn)
-	return r, false, err
+	a := dnsask.Asker{Server: q.cfg.DNS, Local: q.cfg.Host.Addr, Timeout: q.cfg.DialTimeout, Dropped: q.cfg.DNSDropped}
+	return a.Exchange(q.ctx, m, network)
 }
 
 // lookupMX returns the MX hosts of a domain by preference; with no MX
