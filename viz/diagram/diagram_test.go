@@ -3,6 +3,7 @@ package diagram
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden files from the curre
 
 // traces are shared with package flow: real runs and a hand-written
 // retry-then-bounce.
-var traces = []string{"cross-domain", "same-domain", "retry-bounce", "retry-giveup"}
+var traces = []string{"cross-domain", "same-domain", "retry-bounce", "retry-giveup",
+	"spf-dkim-dmarc-pass", "send-as-other-server-dmarc-reject"}
 
 func readTrace(t *testing.T, name string) []event.Event {
 	t.Helper()
@@ -198,5 +200,39 @@ func TestEmptyAndFormats(t *testing.T) {
 	}
 	if s := TextOf(flow.Build(nil), Options{}); strings.TrimSpace(s) != "" {
 		t.Errorf("empty text diagram = %q", s)
+	}
+}
+
+// TestAuthVerdicts: the receiving host's verdicts on the sender show at step
+// 5 in both notations, from the auth.result event's fields.
+func TestAuthVerdicts(t *testing.T) {
+	for _, c := range []struct {
+		trace, host, want string
+		failed            bool
+	}{
+		{"spf-dkim-dmarc-pass", "mail.school.test", "SPF pass · DKIM pass · DMARC pass", false},
+		{"send-as-other-server-dmarc-reject", "mail.college.test", "SPF fail · DKIM pass · DMARC fail → reject", true},
+	} {
+		events := readTrace(t, c.trace)
+		var buf bytes.Buffer
+		if err := Write(&buf, Mermaid, events, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		f := flow.Build(events)
+		note := fmt.Sprintf("    Note over P%d: %s\n", f.Lane(c.host)+1, c.want)
+		if !strings.Contains(buf.String(), note) {
+			t.Errorf("%s: no line %q in:\n%s", c.trace, note, buf.String())
+		}
+		buf.Reset()
+		if err := Write(&buf, Text, events, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		sign := "* "
+		if c.failed {
+			sign = "X "
+		}
+		if !strings.Contains(buf.String(), sign+c.want) {
+			t.Errorf("%s: no %q in the text diagram:\n%s", c.trace, sign+c.want, buf.String())
+		}
 	}
 }

@@ -307,9 +307,9 @@ func hopRank(h flow.Hop) int {
 }
 
 // knownMark reports whether a mark is one the timeline draws on purpose (a
-// new message, a route decision) rather than an event of an unknown kind.
+// new message, a route decision, a verdict on the sender) rather than an event of an unknown kind.
 func knownMark(m flow.Mark) bool {
-	return m.Kind == "action.start" || m.Kind == "route.decision"
+	return m.Kind == "action.start" || m.Kind == "route.decision" || m.Kind == "auth.result"
 }
 
 func hopColor(h flow.Hop) color.RGBA {

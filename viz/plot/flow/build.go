@@ -205,6 +205,8 @@ func (b *builder) event(e event.Event) {
 		}
 	case event.FetchDone:
 		b.fetchDone(e)
+	case event.AuthResult:
+		b.authMark(e)
 	default:
 		b.unknown(e)
 	}

@@ -332,3 +332,27 @@ func TestFetchArrowSaysKeptOrDeleted(t *testing.T) {
 		}
 	}
 }
+
+// The verdicts on the sender are a mark on the receiving host's lane at step
+// 5, failed when the server refused the message because of them.
+func TestAuthMark(t *testing.T) {
+	f := Build(readTrace(t, "send-as-other-server-dmarc-reject.jsonl"))
+	var got []Mark
+	for _, m := range f.Marks {
+		if m.Kind == "auth.result" {
+			got = append(got, m)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("auth marks %+v, want the message's and its bounce's", got)
+	}
+	m := got[0]
+	if f.Lanes[m.Lane].Name != "mail.college.test" || m.Step != 5 || m.Tone != Failed ||
+		m.Label != "SPF fail · DKIM pass · DMARC fail → reject" {
+		t.Errorf("mark %+v on lane %q", m, f.Lanes[m.Lane].Name)
+	}
+	if b := got[1]; f.Lanes[b.Lane].Name != "mail.school.test" || b.Tone != Info ||
+		b.Label != "SPF pass · DKIM none · DMARC pass" {
+		t.Errorf("bounce's mark %+v on lane %q", b, f.Lanes[b.Lane].Name)
+	}
+}
