@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -148,7 +149,17 @@ type DialError struct {
 	Err   error
 }
 
-func (e *DialError) Error() string { return e.Err.Error() }
+// Error leaves out the socket addresses a network error names: the
+// ephemeral port differs in every run, and a trace reads the same in every
+// run of a scenario.
+func (e *DialError) Error() string {
+	s := e.Err.Error()
+	var oe *net.OpError
+	if errors.As(e.Err, &oe) && oe.Err != nil {
+		s = strings.Replace(s, oe.Error(), oe.Err.Error(), 1)
+	}
+	return s
+}
 func (e *DialError) Unwrap() error { return e.Err }
 
 // StageOf is the dialogue stage of a Dial failure, "connect" for others.
@@ -167,9 +178,10 @@ func (e *TLSError) Error() string { return "TLS handshake: " + e.Err.Error() }
 func (e *TLSError) Unwrap() error { return e.Err }
 
 // LocalReason classifies the failure for events: a certificate the client
-// does not trust, or another handshake failure.
+// does not trust, a server that closed the connection without a word of
+// TLS (as on 465 when it refuses), or another handshake failure.
 func (e *TLSError) LocalReason() string {
-	if r, _ := event.LocalReasonOf(e.Err); r == event.ReasonCertificate {
+	if r, _ := event.LocalReasonOf(e.Err); r == event.ReasonCertificate || r == event.ReasonClosed {
 		return r
 	}
 	return event.ReasonTLS
