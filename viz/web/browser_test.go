@@ -201,6 +201,11 @@ func TestPageInChromium(t *testing.T) {
 			t.Errorf("step %d: %q, want done", k, got)
 		}
 	}
+	// The receiving host wears a badge of its verdicts on the sender.
+	run(ctx, t, "auth badge", until(`document.querySelector('.auth-badge.pass[data-msg="m1"]') !== null`))
+	if got := jsText(ctx, t, `document.querySelector('.auth-badge').textContent`); !strings.HasPrefix(got, "SPF pass · DKIM pass · DMARC pass") {
+		t.Errorf("auth badge %q", got)
+	}
 	narration := jsText(ctx, t, `document.querySelector("#narration").textContent`)
 	if !strings.Contains(narration, "files the message in bob@school.test's INBOX") {
 		t.Errorf("narration at step 6: %q", narration)
@@ -233,9 +238,11 @@ func TestPageInChromium(t *testing.T) {
 
 	// The other views: the event list, bob's mailbox, the monitor.
 	run(ctx, t, "events", chromedp.KeyEvent("2"), until(`document.querySelectorAll("#event-rows tr").length > 20`))
-	var transcript, tlsEvent int64
+	var transcript, tlsEvent, authEvent int64
 	for _, e := range n.Bus.History() {
 		switch {
+		case e.Kind == event.AuthResult && authEvent == 0:
+			authEvent = e.Seq
 		case e.Kind == event.SMTPTranscript && transcript == 0:
 			transcript = e.Seq
 		case e.Kind == event.SMTPTLS && e.TLS != nil && tlsEvent == 0:
@@ -247,6 +254,11 @@ func TestPageInChromium(t *testing.T) {
 		chromedp.KeyEvent(kb.Escape), until(`!document.querySelector("#inspector").open`))
 	run(ctx, t, "inspector: TLS", chromedp.Click(chromedp.CSS(`#event-rows tr[data-seq="`+strconv.FormatInt(tlsEvent, 10)+`"]`)),
 		until(`document.querySelector("#insp-body").textContent.includes("TLS 1.3") && document.querySelector("#insp-body").textContent.includes("verified")`),
+		chromedp.KeyEvent(kb.Escape), until(`!document.querySelector("#inspector").open`))
+	run(ctx, t, "inspector: sender authentication", chromedp.Click(chromedp.CSS(`#event-rows tr[data-seq="`+strconv.FormatInt(authEvent, 10)+`"]`)),
+		until(`document.querySelector("#insp-body").textContent.includes("Xác thực người gửi")`),
+		until(`document.querySelector('#insp-body table.auth [data-auth="DMARC"] .verdict').textContent === "pass"`),
+		until(`document.querySelector('#insp-body table.auth [data-auth="action"] .verdict').textContent === "nhận thư"`),
 		chromedp.KeyEvent(kb.Escape), until(`!document.querySelector("#inspector").open`))
 	run(ctx, t, "mailbox", chromedp.KeyEvent("3"), until(`document.querySelector('[data-user="bob@school.test"]') !== null`),
 		chromedp.Click(chromedp.CSS(`[data-user="bob@school.test"]`)), until(`document.querySelector('#inbox tr[data-uid="1"]') !== null`),

@@ -185,7 +185,7 @@ export class Topology {
     if (key === this.lastKey && !animate) return;
     this.lastKey = key;
     if (!this.scan || end < this.scan.end || this.scan.events !== model.events) {
-      this.scan = { end: 0, events: model.events, hops: new Map(), marks: new Map(), last: new Map() };
+      this.scan = { end: 0, events: model.events, hops: new Map(), marks: new Map(), last: new Map(), auth: new Map() };
     }
     const sc = this.scan;
     for (let i = sc.end; i < end; i++) this.take(sc, model.events[i]);
@@ -206,7 +206,27 @@ export class Topology {
         this.marks.append(s('text', { class: `mark ${m.bad}`, x: n.x + n.w / 2 - 4, y: n.y - n.h / 2 - 8 - k * 22, 'text-anchor': 'end', 'data-seq': m.seq, text: m.text }));
       });
     }
+    for (const [n, byMsg] of sc.auth) {
+      const a = (current && byMsg.get(current.msg)) || [...byMsg.values()].pop();
+      this.marks.append(s('text', { class: `auth-badge ${a.cls}`, x: n.x - n.w / 2 + 4, y: n.y - n.h / 2 - 8, 'data-seq': a.seq, 'data-msg': a.msg, text: a.text },
+        s('title', { text: t('auth.badge', { msg: a.msg }) })));
+    }
     this.drawEnvelopes(model, sc.last, current, animate, ms);
+  }
+
+  // authBadge keeps a receiving host's verdicts on the sender (auth.result)
+  // per message, read from the event's fields: "SPF pass · DKIM pass ·
+  // DMARC pass", and "→ reject" or "→ spam" when the server acted on them.
+  authBadge(sc, e) {
+    const n = this.node(e.actor || e.host);
+    if (!n || n.kind !== 'host') return;
+    const a = e.auth, r = (c) => (c && c.result) || 'none';
+    const act = a.action && a.action !== 'accept' ? ` → ${a.action}` : '';
+    const byMsg = sc.auth.get(n) || new Map();
+    byMsg.delete(e.msg); // the latest last
+    byMsg.set(e.msg, { msg: e.msg, seq: e.seq, cls: a.action === 'reject' ? 'failed' : a.action === 'spam' ? 'waiting' : 'pass',
+      text: `SPF ${r(a.spf)} · DKIM ${r(a.dkim)} · DMARC ${r(a.dmarc)}${act}` });
+    sc.auth.set(n, byMsg);
   }
 
   // take reads one event into the scan: where its message is, the hop it
@@ -220,6 +240,7 @@ export class Topology {
     }
     const a = this.node(e.actor || e.host), b = this.node(e.peer);
     if ((e.kind === 'relay.connect' || e.kind === 'smtp.connect') && a && b && a !== b) sc.hops.set(`${a.name}>${b.name}`, [a, b]);
+    if (e.kind === 'auth.result' && e.auth) this.authBadge(sc, e);
     const bad = failure(e) ? 'failed' : deferral(e) && e.kind !== 'queue.retry' ? 'waiting' : '';
     if (!bad) return;
     const n = this.markAt(e);

@@ -127,7 +127,7 @@ export class EventList {
   }
 }
 
-const skip = new Set(['text', 'transcript', 'outcomes', 'records', 'tls']);
+const skip = new Set(['text', 'transcript', 'outcomes', 'records', 'tls', 'auth']);
 
 // inspect shows one event: its fields, the dialogue, DNS and TLS facts, and
 // on demand the message's header as filed.
@@ -147,6 +147,7 @@ export function inspect(dialog, e) {
         ['valid', c && c.not_before && `${c.not_before} → ${c.not_after || ''}`], ['why', c && c.why]]
         .filter(([, v]) => v).map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: v }))))));
   }
+  if (e.auth) body.append(h('h3', { text: t('insp.auth') }), authTable(e.auth));
   if (e.qname) {
     body.append(h('h3', { text: t('insp.dns') }), h('pre', { class: 'dns', text:
       [`;; QUESTION: ${e.qname} IN ${e.qtype || ''}`, e.rcode ? `;; status: ${e.rcode}` : '',
@@ -168,4 +169,20 @@ export function inspect(dialog, e) {
     }, text: t('insp.show') }), out);
   }
   if (!dialog.open) dialog.showModal();
+}
+
+// authTable shows a receiving server's verdicts on the sender (an
+// auth.result event): one row per method, then what the server did.
+function authTable(a) {
+  const row = (name, c) => h('tr', { class: `auth-${(c && c.result) || 'none'}`, 'data-auth': name },
+    h('th', { text: name }), h('td', { class: 'verdict', text: (c && c.result) || 'none' }),
+    h('td', { text: (c && c.domain) || '' }),
+    h('td', { text: c ? [c.selector && `s=${c.selector}`, c.policy && `p=${c.policy}`].filter(Boolean).join(' ') : '' }),
+    h('td', { text: (c && c.reason) || '' }));
+  const act = a.action || 'accept';
+  return h('table', { class: 'fields auth' },
+    h('thead', {}, h('tr', {}, ['auth.method', 'auth.result', 'auth.domain', 'auth.policy', 'auth.reason'].map((k) => h('th', { text: t(k) })))),
+    h('tbody', {}, row('SPF', a.spf), row('DKIM', a.dkim), row('DMARC', a.dmarc),
+      h('tr', { class: `auth-action ${act}`, 'data-auth': 'action' }, h('th', { text: t('auth.action') }),
+        h('td', { class: 'verdict', text: t('auth.' + act) }), h('td', { colspan: 3, text: a.why || '' }))));
 }
