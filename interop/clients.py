@@ -5,24 +5,19 @@ Every check prints one line; the last line counts them. Any failure exits 1.
 """
 import email
 import imaplib
-import json
 import poplib
 import smtplib
-import ssl
 import subprocess
 import sys
 
-from common import Checks, run
+from common import Checks, endpoints, run
 import time
 
-ep = json.load(open(sys.argv[1]))
+ep, hosts, users, ctx = endpoints(sys.argv[1])
 up_log = sys.argv[2]
 ca = ep["ca_file"]
-hosts = {h["name"]: h for h in ep["hosts"]}
-users = {u["address"]: u for u in ep["users"]}
 alice, bob = users["alice@example.test"], users["bob@school.test"]
 sender, mx = hosts["mail.example.test"], hosts["mail.school.test"]
-ctx = ssl.create_default_context(cafile=ca)
 checks = Checks("interop")
 
 

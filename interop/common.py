@@ -1,7 +1,19 @@
-"""What the interop scripts share: running a client program and counting
-checks."""
+"""What the interop scripts share: reading the endpoints file, running a
+client program and counting checks."""
+import json
+import ssl
 import subprocess
 import sys
+
+
+def endpoints(path):
+    """Read what `mailflow up --endpoints` wrote: the whole of it, the hosts
+    by name, the users by address, and a TLS context trusting the run's CA."""
+    with open(path, encoding="utf-8") as f:
+        ep = json.load(f)
+    hosts = {h["name"]: h for h in ep["hosts"]}
+    users = {u["address"]: u for u in ep["users"]}
+    return ep, hosts, users, ssl.create_default_context(cafile=ep["ca_file"])
 
 
 def run(*cmd, stdin=None):

@@ -7,7 +7,6 @@ back. Also: a password in the clear is refused before TLS.
 Every check prints one line; the last line counts them. Any failure exits 1.
 """
 import imaplib
-import json
 import os
 import shutil
 import socket
@@ -17,16 +16,13 @@ import sys
 import tempfile
 import time
 
-from common import Checks, run
+from common import Checks, endpoints, run
 
-ep = json.load(open(sys.argv[1]))
+ep, hosts, users, ctx = endpoints(sys.argv[1])
 up_log = sys.argv[2]
 ca = ep["ca_file"]
-hosts = {h["name"]: h for h in ep["hosts"]}
-users = {u["address"]: u for u in ep["users"]}
 alice, bob = users["alice@example.test"], users["bob@school.test"]
 sender, mx = hosts["mail.example.test"], hosts["mail.school.test"]
-ctx = ssl.create_default_context(cafile=ca)
 work = tempfile.mkdtemp(prefix="mailflow-interop-")
 checks = Checks("mail clients")
 

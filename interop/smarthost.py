@@ -10,24 +10,19 @@ relay for a client that does not log in, and refuse a wrong password.
 Every check prints one line; the last line counts them. Any failure exits 1.
 """
 import imaplib
-import json
 import smtplib
-import ssl
 import subprocess
 import sys
 
-from common import Checks, run
+from common import Checks, endpoints, run
 import time
 
-ep = json.load(open(sys.argv[1]))
+ep, hosts, users, ctx = endpoints(sys.argv[1])
 ca = ep["ca_file"]
-hosts = {h["name"]: h for h in ep["hosts"]}
-users = {u["address"]: u for u in ep["users"]}
 relay = hosts["smtp.relay.test"]
 account = users["example@relay.test"]  # the relay account of example.test
 bob = users["bob@school.test"]  # a user of another domain than the relay's
 mx = hosts[bob["host"]]
-ctx = ssl.create_default_context(cafile=ca)
 checks = Checks("smarthost")
 
 
