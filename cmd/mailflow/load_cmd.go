@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,13 +157,8 @@ func loadScenarioRun(ctx context.Context, stdout io.Writer, arg string, o loadOp
 	if err != nil {
 		return badInput(err)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	ctx, stop := runContext(ctx, o.timeout)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
 
 	meter := &plot.LoadMeter{Now: time.Now}
 	dups := &filings{seen: map[string]int{}}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim"
 	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/viz/narrate"
@@ -84,55 +85,24 @@ func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions
 	if o.tui {
 		return runTUI(ctx, stdout, arg, o)
 	}
-	if o.format != "text" && o.format != "json" {
-		return badInput(fmt.Errorf("--format must be text or json, not %q", o.format))
-	}
-	lang, err := pickLang(o.lang)
+	s, lang, err := runInputs(arg, o)
 	if err != nil {
 		return err
 	}
-	if err := checkPlotFile(o.plot); err != nil {
-		return err
-	}
-	s, err := loadScenario(arg)
+	sinks, recorders, closeTrace, err := runSinks(stdout, lang, o)
 	if err != nil {
 		return err
 	}
-	var sinks []event.Sink
-	var recorders []*event.Recorder
-	if o.format == "json" {
-		r := event.NewRecorder(stdout)
-		recorders = append(recorders, r)
-		sinks = append(sinks, r)
-	} else {
-		sinks = append(sinks, newTextSink(stdout, lang, o.transcript, colorWanted(stdout)))
-	}
-	if o.trace != "" {
-		f, err := os.Create(o.trace)
-		if err != nil {
-			return badInput(fmt.Errorf("trace: %w", err))
-		}
-		defer f.Close()
-		r := event.NewRecorder(f)
-		recorders = append(recorders, r)
-		sinks = append(sinks, r)
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer closeTrace()
+	ctx, stop := runContext(ctx, o.timeout)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
 
 	rep, err := sim.Run(ctx, s, sim.Options{Narrate: narrate.Func(lang), Sinks: sinks})
 	if err != nil {
 		return fmt.Errorf("starting the simulated network: %w", err)
 	}
-	for _, r := range recorders {
-		if err := r.Err(); err != nil {
-			return fmt.Errorf("writing events: %w", err)
-		}
+	if err := recordersErr(recorders); err != nil {
+		return err
 	}
 	if o.format == "text" {
 		printOutcome(stdout, lang, rep.Outcomes, rep.Results)
@@ -140,11 +110,76 @@ func runScenario(ctx context.Context, stdout io.Writer, arg string, o runOptions
 	if err := plotRun(o.plot, rep.Events); err != nil {
 		return err
 	}
-	switch failed := len(rep.Failed()); {
-	case rep.PlayErr != nil:
-		return &exitError{code: exitFailed, err: rep.PlayErr}
+	return runVerdict(rep.PlayErr, len(rep.Failed()), len(rep.Results))
+}
+
+// runInputs checks the flags that run and run --http share and reads the
+// scenario.
+func runInputs(arg string, o runOptions) (*scenarios.Scenario, narrate.Lang, error) {
+	if o.format != "text" && o.format != "json" {
+		return nil, "", badInput(fmt.Errorf("--format must be text or json, not %q", o.format))
+	}
+	lang, err := pickLang(o.lang)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkPlotFile(o.plot); err != nil {
+		return nil, "", err
+	}
+	s, err := loadScenario(arg)
+	if err != nil {
+		return nil, "", err
+	}
+	return s, lang, nil
+}
+
+// runSinks are where a run's events go: narration or JSON Lines on
+// stdout, and the --trace file, which closeTrace closes.
+func runSinks(stdout io.Writer, lang narrate.Lang, o runOptions) (sinks []event.Sink, recorders []*event.Recorder, closeTrace func(), err error) {
+	if o.format == "json" {
+		r := event.NewRecorder(stdout)
+		recorders, sinks = append(recorders, r), append(sinks, r)
+	} else {
+		sinks = append(sinks, newTextSink(stdout, lang, o.transcript, colorWanted(stdout)))
+	}
+	closeTrace = func() {}
+	if o.trace != "" {
+		f, err := os.Create(o.trace)
+		if err != nil {
+			return nil, nil, nil, badInput(fmt.Errorf("trace: %w", err))
+		}
+		closeTrace = func() { f.Close() }
+		r := event.NewRecorder(f)
+		recorders, sinks = append(recorders, r), append(sinks, r)
+	}
+	return sinks, recorders, closeTrace, nil
+}
+
+// recordersErr is the first error a recorder met writing the events.
+func recordersErr(recorders []*event.Recorder) error {
+	for _, r := range recorders {
+		if err := r.Err(); err != nil {
+			return fmt.Errorf("writing events: %w", err)
+		}
+	}
+	return nil
+}
+
+// runContext ends at Ctrl-C or after timeout of wall time.
+func runContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, stopSignal := signal.NotifyContext(orBackground(ctx), os.Interrupt)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, func() { cancel(); stopSignal() }
+}
+
+// runVerdict is a run's exit: failed when the play stopped on an error or
+// an expectation failed.
+func runVerdict(playErr error, failed, total int) error {
+	switch {
+	case playErr != nil:
+		return &exitError{code: exitFailed, err: playErr}
 	case failed > 0:
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d expectation(s) failed", failed, len(rep.Results))}
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d expectation(s) failed", failed, total)}
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mailflow/mailflow/sim"
-	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/viz/narrate"
 	"github.com/mailflow/mailflow/viz/web"
 )
@@ -54,17 +53,7 @@ func runWeb(ctx context.Context, stdout io.Writer, arg string, o runOptions) err
 	if o.tui {
 		return badInput(fmt.Errorf("--http and --tui are two views of a run: choose one"))
 	}
-	if o.format != "text" && o.format != "json" {
-		return badInput(fmt.Errorf("--format must be text or json, not %q", o.format))
-	}
-	lang, err := pickLang(o.lang)
-	if err != nil {
-		return err
-	}
-	if err := checkPlotFile(o.plot); err != nil {
-		return err
-	}
-	s, err := loadScenario(arg)
+	s, lang, err := runInputs(arg, o)
 	if err != nil {
 		return err
 	}
@@ -74,23 +63,14 @@ func runWeb(ctx context.Context, stdout io.Writer, arg string, o runOptions) err
 		}
 	}
 	notes := stdout // what the web view says goes beside the log, not into JSON Lines
-	var sinks []event.Sink
-	var recorders []*event.Recorder
 	if o.format == "json" {
-		r := event.NewRecorder(stdout)
-		recorders, sinks, notes = append(recorders, r), append(sinks, r), os.Stderr
-	} else {
-		sinks = append(sinks, newTextSink(stdout, lang, o.transcript, colorWanted(stdout)))
+		notes = os.Stderr
 	}
-	if o.trace != "" {
-		f, err := os.Create(o.trace)
-		if err != nil {
-			return badInput(fmt.Errorf("trace: %w", err))
-		}
-		defer f.Close()
-		r := event.NewRecorder(f)
-		recorders, sinks = append(recorders, r), append(sinks, r)
+	sinks, recorders, closeTrace, err := runSinks(stdout, lang, o)
+	if err != nil {
+		return err
 	}
+	defer closeTrace()
 	ctx, stop := signal.NotifyContext(orBackground(ctx), os.Interrupt)
 	defer stop()
 
@@ -122,10 +102,8 @@ func runWeb(ctx context.Context, stdout io.Writer, arg string, o runOptions) err
 	}
 	results := n.Check()
 	n.Summarize()
-	for _, r := range recorders {
-		if err := r.Err(); err != nil {
-			return fmt.Errorf("writing events: %w", err)
-		}
+	if err := recordersErr(recorders); err != nil {
+		return err
 	}
 	if o.format == "text" {
 		printOutcome(stdout, lang, n.Outcomes(), results)
@@ -142,11 +120,5 @@ func runWeb(ctx context.Context, stdout io.Writer, arg string, o runOptions) err
 			failed++
 		}
 	}
-	switch {
-	case playErr != nil:
-		return &exitError{code: exitFailed, err: playErr}
-	case failed > 0:
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d expectation(s) failed", failed, len(results))}
-	}
-	return nil
+	return runVerdict(playErr, failed, len(results))
 }
