@@ -54,13 +54,19 @@ func (c *Checker) checkBounced(x *scenarios.BouncedExpectation) Result {
 		if e.Notice == nil {
 			continue
 		}
-		seen = append(seen, fmt.Sprintf("%s %s for %s", e.Notice.Action, e.Notice.Status, strings.Join(e.To, ", ")))
-		if e.Notice.Action != action || (x.Status != "" && !strings.HasPrefix(e.Notice.Status, x.Status)) ||
-			(x.Recipient != "" && !mentions(e, x.Recipient)) ||
-			(x.DiagnosticContains != "" && !strings.Contains(e.Notice.Diagnostic, x.DiagnosticContains)) {
+		seen = append(seen, e.Notice.Action+" "+statusesOf(noticeRecipients(e)))
+		if e.Notice.Action != action {
 			continue
 		}
-		count++
+		// The notice matches when one of its recipients does: a notice
+		// reports each recipient with its own status and diagnostic.
+		if slices.ContainsFunc(noticeRecipients(e), func(nr event.NoticeRecipient) bool {
+			return (x.Status == "" || strings.HasPrefix(nr.Status, x.Status)) &&
+				(x.Recipient == "" || strings.EqualFold(nr.Address, x.Recipient)) &&
+				(x.DiagnosticContains == "" || strings.Contains(nr.Diagnostic, x.DiagnosticContains))
+		}) {
+			count++
+		}
 	}
 	r.Passed = countOr(count, x.Count)
 	r.Observed = "notices sent: none"
@@ -184,4 +190,36 @@ func (c *Checker) checkWithin(x *scenarios.WithinExpectation) Result {
 		r.Passed = took <= limit
 	}
 	return r
+}
+
+// noticeRecipients are a notice's recipients with their own status; a
+// trace recorded before notices listed them gives every recipient the
+// notice's first status.
+func noticeRecipients(e event.Event) []event.NoticeRecipient {
+	if len(e.Notice.Recipients) > 0 {
+		return e.Notice.Recipients
+	}
+	var out []event.NoticeRecipient
+	for _, to := range e.To {
+		out = append(out, event.NoticeRecipient{Address: to, Status: e.Notice.Status, Diagnostic: e.Notice.Diagnostic})
+	}
+	return out
+}
+
+// statusesOf says a notice's recipients by status: "5.1.1 for a, b" or,
+// when they failed for different reasons, "5.2.2 for a; 4.4.7 for b".
+func statusesOf(rs []event.NoticeRecipient) string {
+	var order []string
+	by := map[string][]string{}
+	for _, r := range rs {
+		if _, ok := by[r.Status]; !ok {
+			order = append(order, r.Status)
+		}
+		by[r.Status] = append(by[r.Status], r.Address)
+	}
+	var parts []string
+	for _, st := range order {
+		parts = append(parts, st+" for "+strings.Join(by[st], ", "))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -23,7 +23,8 @@ func TestEventsDocNamesEveryKindAndField(t *testing.T) {
 	}
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[Event](), reflect.TypeFor[Reply](), reflect.TypeFor[Local](),
-		reflect.TypeFor[AuthResults](), reflect.TypeFor[AuthCheck](),
+		reflect.TypeFor[AuthResults](), reflect.TypeFor[AuthCheck](), reflect.TypeFor[Notice](),
+		reflect.TypeFor[NoticeRecipient](),
 	} {
 		for i := range typ.NumField() {
 			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")

@@ -302,6 +302,17 @@ type Notice struct {
 	Action     string `json:"action"` // failed or delayed
 	Status     string `json:"status"` // RFC 3463 status of the (first) recipient
 	Diagnostic string `json:"diagnostic,omitempty"`
+	// Recipients are the notice's per-recipient fields, as its
+	// message/delivery-status part says them: one notice may report
+	// recipients that failed for different reasons.
+	Recipients []NoticeRecipient `json:"recipients,omitempty"`
+}
+
+// NoticeRecipient is one recipient of a notice.
+type NoticeRecipient struct {
+	Address    string `json:"address"`
+	Status     string `json:"status"`
+	Diagnostic string `json:"diagnostic,omitempty"`
 }
 
 // Fault is a scenario fault that struck.

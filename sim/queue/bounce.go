@@ -119,9 +119,15 @@ func (q *Queue) sendDSN(e *Entry, rs []*Recipient, action dsn.Action) {
 		return
 	}
 	q.cfg.Register(messageID, id)
-	status := rs[0].Status
+	notice := &event.Notice{ID: id, Action: string(action), Status: rs[0].Status, Diagnostic: rs[0].Diagnosis}
+	if len(rs) > 1 { // each recipient with its own status, as the notice reports them
+		for _, r := range rs {
+			notice.Recipients = append(notice.Recipients,
+				event.NoticeRecipient{Address: r.Address, Status: r.Status, Diagnostic: r.Diagnosis})
+		}
+	}
 	q.publish(event.Event{Kind: event.DSNSent, Msg: e.Msg, From: e.From, To: addresses(rs), State: string(action),
-		Notice: &event.Notice{ID: id, Action: string(action), Status: status, Diagnostic: rs[0].Diagnosis}})
+		Notice: notice})
 	// The notice is a message of its own, with the null sender so that it
 	// can never cause another notice.
 	q.Enqueue(envelope.Message{Msg: id, From: "", To: []string{e.From}, Data: raw, Arrived: now, FromHost: host})
