@@ -75,5 +75,18 @@ delivery: connect, hand over, decide, DNS, transfer, mailbox.`,
 	root.AddCommand(newTestCommand(), newLoadCommand())
 	root.AddCommand(newValidateCommand(), newSchemaCommand(), newNewCommand())
 	root.AddCommand(newPlotCommand(), newDiagramCommand(), newReportCommand())
+	// cobra's own help and completion commands, with examples like the rest
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  mailflow help run            # the same as mailflow run --help"
+		case "completion":
+			c.Example = `  mailflow completion bash > /etc/bash_completion.d/mailflow
+  source <(mailflow completion bash)     # in this shell only
+  mailflow completion zsh > "${fpath[1]}/_mailflow"`
+		}
+	}
 	return root
 }
