@@ -5,10 +5,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/mailflow/mailflow/internal/workers"
 	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim"
 	"github.com/mailflow/mailflow/sim/event"
@@ -47,33 +47,16 @@ func (f *Floor) Target() Target {
 func Round(ctx context.Context, p Path, first, n, clients int) (time.Duration, error) {
 	t := p.Target()
 	base := p.Delivered()
-	next := atomic.Int64{}
-	next.Store(int64(first))
-	end := int64(first + n)
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
 	start := time.Now()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= end {
-					return
-				}
-				msg := Message(t.From, t.To, int(i), MessageSizeDefault)
-				if err := sendMail(ctx, t.Local, t.Addr.String(), t.TLS.Clone(), &t.Login,
-					t.From, []string{t.To}, msg); err != nil {
-					errs <- fmt.Errorf("message %d: %w", i, err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	err := workers.Numbered(clients, first, first+n, func(i int) (bool, error) {
+		msg := Message(t.From, t.To, i, MessageSizeDefault)
+		if err := sendMail(ctx, t.Local, t.Addr.String(), t.TLS.Clone(), &t.Login,
+			t.From, []string{t.To}, msg); err != nil {
+			return false, fmt.Errorf("message %d: %w", i, err)
+		}
+		return true, nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if err := p.WaitDelivered(ctx, base+int64(n)); err != nil {

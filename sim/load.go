@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/mailflow/mailflow/internal/workers"
 	"github.com/mailflow/mailflow/scenarios"
 	"github.com/mailflow/mailflow/sim/client"
 	"github.com/mailflow/mailflow/sim/queue"
@@ -80,46 +80,35 @@ func (n *Network) playLoadLive(ctx context.Context, l *scenarios.LoadAction, bod
 		clients = o.Concurrency
 	}
 	clients = max(1, min(clients, l.Count))
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
+	var done atomic.Int64
 	start := time.Now()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1))
-				if i > l.Count || ctx.Err() != nil {
-					return
-				}
-				if gap > 0 {
-					if wait := time.Until(start.Add(gap * time.Duration(i-1))); wait > 0 {
-						t := time.NewTimer(wait)
-						select {
-						case <-t.C:
-						case <-ctx.Done():
-							t.Stop()
-							return
-						}
-					}
-				}
-				s := l.Message(i)
-				s.Body = body
-				rng := rand.New(rand.NewPCG(uint64(n.Scenario.Seed), uint64(i)))
-				if err := n.clients.Send(ctx, s, rng); err != nil {
-					errs <- fmt.Errorf("load %s, message %d: %w", l.ID, i, err)
-					return
-				}
-				if d := done.Add(1); o.Submitted != nil {
-					o.Submitted(int(d))
+	err := workers.Numbered(clients, 1, l.Count+1, func(i int) (bool, error) {
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		if gap > 0 {
+			if wait := time.Until(start.Add(gap * time.Duration(i-1))); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return false, nil
 				}
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+		}
+		s := l.Message(i)
+		s.Body = body
+		rng := rand.New(rand.NewPCG(uint64(n.Scenario.Seed), uint64(i)))
+		if err := n.clients.Send(ctx, s, rng); err != nil {
+			return false, fmt.Errorf("load %s, message %d: %w", l.ID, i, err)
+		}
+		if d := done.Add(1); o.Submitted != nil {
+			o.Submitted(int(d))
+		}
+		return true, nil
+	})
+	if err != nil {
 		return err
 	}
 	return ctx.Err()
