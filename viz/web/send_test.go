@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailflow/mailflow/scenarios"
+	"github.com/mailflow/mailflow/sim"
 	"github.com/mailflow/mailflow/sim/event"
 )
 
@@ -128,30 +130,13 @@ func TestSendRefusedBySubmissionServer(t *testing.T) {
 }
 
 func TestStepModeHoldsTheWorld(t *testing.T) {
-	n := startNetwork(t, "cross-domain", nil)
-	gate := NewGate()
-	n.Bus.SetGate(gate.Hold)
-	_, ts := serve(t, Config{Network: n, Gate: gate})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	finished := make(chan error, 1)
-	go func() {
-		err := n.Play(ctx)
-		if err == nil {
-			err = n.WaitSettled(ctx)
-		}
-		finished <- err
-	}()
+	n, ts, finished := playHeld(t, "cross-domain")
 
 	ch := openStream(t, ts, "", "")
 	waitingAt := func(step int) Control {
-		m := next(t, ch, "the world held before a step", func(m sseMessage) bool {
-			var c Control
-			return m.kind == "control" && json.Unmarshal([]byte(m.data), &c) == nil && c.Waiting != nil && c.Waiting.Step == step
+		return nextControl(t, ch, "the world held before a step", func(c Control) bool {
+			return c.Waiting != nil && c.Waiting.Step == step
 		})
-		var c Control
-		json.Unmarshal([]byte(m.data), &c)
-		return c
 	}
 	c := waitingAt(1)
 	if c.Mode != "step" || c.Playing || c.Waiting.Msg != "m1" {
@@ -250,29 +235,11 @@ func TestSmarthostPasswordsNeverShown(t *testing.T) {
 // view does: the control says it is held with no step named, and Step lets
 // it go on.
 func TestStepModeHoldsAfterAFailure(t *testing.T) {
-	n := startNetwork(t, "unknown-user-bounce", nil)
-	gate := NewGate()
-	n.Bus.SetGate(gate.Hold)
-	_, ts := serve(t, Config{Network: n, Gate: gate})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	finished := make(chan error, 1)
-	go func() {
-		err := n.Play(ctx)
-		if err == nil {
-			err = n.WaitSettled(ctx)
-		}
-		finished <- err
-	}()
+	_, ts, finished := playHeld(t, "unknown-user-bounce")
 	ch := openStream(t, ts, "", "")
 	afterFailure := false
 	for held := 0; !afterFailure; held++ {
-		m := next(t, ch, "the world held", func(m sseMessage) bool {
-			var c Control
-			return m.kind == "control" && json.Unmarshal([]byte(m.data), &c) == nil && c.Held
-		})
-		var c Control
-		json.Unmarshal([]byte(m.data), &c)
+		c := nextControl(t, ch, "the world held", func(c Control) bool { return c.Held })
 		if c.Waiting == nil {
 			afterFailure = true
 			// The failure is the last event streamed before the hold.
@@ -291,4 +258,38 @@ func TestStepModeHoldsAfterAFailure(t *testing.T) {
 	if err := <-finished; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// playHeld starts the built-in scenario name with the world held before
+// each step until the web view's controls let it go, and plays it in the
+// background; finished tells how the play ended.
+func playHeld(t *testing.T, name string) (*sim.Network, *httptest.Server, <-chan error) {
+	t.Helper()
+	n := startNetwork(t, name, nil)
+	gate := NewGate()
+	n.Bus.SetGate(gate.Hold)
+	_, ts := serve(t, Config{Network: n, Gate: gate})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	finished := make(chan error, 1)
+	go func() {
+		err := n.Play(ctx)
+		if err == nil {
+			err = n.WaitSettled(ctx)
+		}
+		finished <- err
+	}()
+	return n, ts, finished
+}
+
+// nextControl awaits the next control message on the stream that match
+// accepts.
+func nextControl(t *testing.T, ch <-chan sseMessage, what string, match func(Control) bool) Control {
+	t.Helper()
+	var c Control
+	next(t, ch, what, func(m sseMessage) bool {
+		c = Control{}
+		return m.kind == "control" && json.Unmarshal([]byte(m.data), &c) == nil && match(c)
+	})
+	return c
 }
