@@ -297,6 +297,15 @@ func (c *client) expect(line string, want int) string {
 	return last
 }
 
+// answers sends a line and reports, going on, unless the reply has the
+// code.
+func (c *client) answers(line string, want int) {
+	c.t.Helper()
+	if code, last := c.cmd(line); code != want {
+		c.t.Errorf("%s: %q, want %d", line, last, want)
+	}
+}
+
 // closed fails unless the server closes the connection (after any replies
 // still on their way, which it returns).
 func (c *client) closed() []string {

@@ -48,24 +48,16 @@ func TestCommandsOutOfSequenceGet503(t *testing.T) {
 	}
 	c.expect("EHLO client.test", 250)
 	for _, line := range []string{"RCPT TO:<bob@school.test>", "DATA"} {
-		if code, last := c.cmd(line); code != 503 {
-			t.Errorf("%s before MAIL: %q, want 503", line, last)
-		}
+		c.answers(line, 503) // before MAIL
 	}
 	c.expect("MAIL FROM:<dan@other.test>", 250)
-	if code, last := c.cmd("DATA"); code != 503 {
-		t.Errorf("DATA before RCPT: %q, want 503", last)
-	}
-	if code, last := c.cmd("MAIL FROM:<dan@other.test>"); code != 503 {
-		t.Errorf("nested MAIL: %q, want 503", last)
-	}
+	c.answers("DATA", 503)                       // DATA before RCPT
+	c.answers("MAIL FROM:<dan@other.test>", 503) // nested MAIL
 	c.expect("RSET", 250)
 	c.expect("MAIL FROM:<dan@other.test>", 250)
 
 	s := h.dial(topology.Submission)
-	if code, last := s.cmd("AUTH PLAIN"); code != 503 {
-		t.Errorf("AUTH before EHLO: %q, want 503", last)
-	}
+	s.answers("AUTH PLAIN", 503) // AUTH before EHLO
 }
 
 // <postmaster> without a domain is accepted (RFC 5321 §4.5.1) and
@@ -98,9 +90,7 @@ func TestPathsAndParameters(t *testing.T) {
 		"MAIL TO:<dan@other.test>":                  501,
 		"MAIL FROM:<dan@other.test> ENVID=a+2":      501,
 	} {
-		if code, last := c.cmd(line); code != want {
-			t.Errorf("%s: %q, want %d", line, last, want)
-		}
+		c.answers(line, want)
 	}
 	c.expect("MAIL FROM:<@relay.test:dan@other.test> SIZE=100 BODY=8BITMIME RET=HDRS ENVID=id+2B1", 250)
 	for line, want := range map[string]int{
@@ -110,22 +100,14 @@ func TestPathsAndParameters(t *testing.T) {
 		"RCPT TO:<>":                                     501,
 		"RCPT TO:<nobody@school.test>":                   550,
 	} {
-		if code, last := c.cmd(line); code != want {
-			t.Errorf("%s: %q, want %d", line, last, want)
-		}
+		c.answers(line, want)
 	}
 	c.expect("RCPT TO:<bob@school.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob+2Bx@school.test", 250)
 	c.expect("DATA", 354)
 	c.expect(testMessage("params"), 250)
-	if code, last := c.cmd("FROB"); code != 500 {
-		t.Errorf("unknown command: %q, want 500", last)
-	}
-	if code, last := c.cmd("HELP"); code != 502 {
-		t.Errorf("HELP: %q, want 502", last)
-	}
-	if code, last := c.cmd("VRFY bob"); code != 252 {
-		t.Errorf("VRFY: %q, want 252", last)
-	}
+	c.answers("FROB", 500) // unknown command
+	c.answers("HELP", 502)
+	c.answers("VRFY bob", 252)
 }
 
 // DATA undoes dot-stuffing and ends only at <CRLF>.<CRLF>: a dot line after
