@@ -245,7 +245,9 @@ type Send struct {
 	// Attachments are added as MIME parts.
 	Attachments []Attachment `yaml:"attachments,omitempty" json:"attachments,omitempty"`
 	// Server is the host the client submits to. Defaults to the sender's
-	// domain's submission host.
+	// domain's submission host: with login, the domain of the account that
+	// logs in (a user sending as an address of another domain still
+	// submits to their own server).
 	Server string `yaml:"server,omitempty" json:"server,omitempty"`
 	// Port is the submission port: 587 (STARTTLS) or 465 (implicit TLS), or
 	// 25 to talk to an MX directly. Defaults to 587.

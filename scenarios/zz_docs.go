@@ -204,7 +204,7 @@ var fieldDocs = map[string]string{
 	"Send.Password":                         "`password` overrides the sender's password, e.g. to show a wrong one.",
 	"Send.Port":                             "`port` is the submission port: 587 (STARTTLS) or 465 (implicit TLS), or 25 to talk to an MX directly. Defaults to 587.",
 	"Send.Ret":                              "`ret` is how much of the message a bounce returns (RFC 3461 RET): full or hdrs. Default full.",
-	"Send.Server":                           "`server` is the host the client submits to. Defaults to the sender's domain's submission host.",
+	"Send.Server":                           "`server` is the host the client submits to. Defaults to the sender's domain's submission host: with login, the domain of the account that logs in (a user sending as an address of another domain still submits to their own server).",
 	"Send.Subject":                          "`subject` of the message.",
 	"Send.TLS":                              "`tls` is how the client protects the connection: starttls, implicit or none. Defaults to implicit on port 465 and starttls elsewhere.",
 	"Send.To":                               "`to` lists the recipients' addresses; they need not be users of a simulated domain.",

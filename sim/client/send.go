@@ -67,7 +67,7 @@ func (n *Env) submissionFor(s *scenarios.Send) (submission, error) {
 	sub.svc = map[int]topology.Service{25: topology.SMTP, 587: topology.Submission, 465: topology.Submissions}[sub.port]
 	if s.Server != "" {
 		sub.host = n.Topology.Host(s.Server)
-	} else if d := n.Topology.Domain(topology.DomainOf(s.From)); d != nil {
+	} else if d := n.Topology.Domain(topology.DomainOf(submitter(s, sub.auth))); d != nil {
 		sub.host = d.SubmissionHost()
 	}
 	if sub.host == nil {
@@ -80,6 +80,16 @@ func (n *Env) submissionFor(s *scenarios.Send) (submission, error) {
 		}
 	}
 	return sub, nil
+}
+
+// submitter is the address whose own server a send goes through: the
+// account that logs in (send-as submits through the user's own server,
+// whatever domain the From address is in), or the sender without a login.
+func submitter(s *scenarios.Send, auth bool) string {
+	if auth && s.Login != "" {
+		return s.Login
+	}
+	return s.From
 }
 
 // Send is steps 1 and 2 from the client's side: connect to the sender's
