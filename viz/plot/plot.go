@@ -202,16 +202,7 @@ func SaveLoad(path string, st LoadStats, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
-	return paintTo(f, format, o, height, paint)
+	return writeFile(path, func(w io.Writer) error { return paintTo(w, format, o, height, paint) })
 }
 
 // Save draws the events' picture into a file, its format from the name.
@@ -220,6 +211,12 @@ func Save(path string, events []event.Event, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	return writeFile(path, func(w io.Writer) error { return Write(w, format, events, o) })
+}
+
+// writeFile creates path and writes it with write; an error closing the
+// file is an error of the write, as the picture may not be whole.
+func writeFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -229,7 +226,7 @@ func Save(path string, events []event.Event, o Options) (err error) {
 			err = cerr
 		}
 	}()
-	return Write(f, format, events, o)
+	return write(f)
 }
 
 // drawRow lays plots side by side.

@@ -87,14 +87,24 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return addr, true
 }
 
-func (s *Server) mailbox(w http.ResponseWriter, r *http.Request) {
+// folders returns the user the request names and the names of the user's
+// folders, or answers 404 when there is no such mailbox.
+func (s *Server) folders(w http.ResponseWriter, r *http.Request) (string, []string, bool) {
 	addr, ok := s.user(w, r)
 	if !ok {
-		return
+		return "", nil, false
 	}
 	names, err := s.net.Store.Folders(addr)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
+		return "", nil, false
+	}
+	return addr, names, true
+}
+
+func (s *Server) mailbox(w http.ResponseWriter, r *http.Request) {
+	addr, names, ok := s.folders(w, r)
+	if !ok {
 		return
 	}
 	mb := Mailbox{Address: addr, Folders: []Folder{}}
@@ -118,13 +128,8 @@ func (s *Server) mailbox(w http.ResponseWriter, r *http.Request) {
 // emptyMailbox deletes every message of every folder: a test starts from a
 // clean mailbox. The folders stay.
 func (s *Server) emptyMailbox(w http.ResponseWriter, r *http.Request) {
-	addr, ok := s.user(w, r)
+	addr, names, ok := s.folders(w, r)
 	if !ok {
-		return
-	}
-	names, err := s.net.Store.Folders(addr)
-	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	deleted := 0
