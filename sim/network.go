@@ -427,6 +427,7 @@ func (n *Network) Close() error {
 	if stop != nil {
 		stop()
 	}
+	n.Clock.Stop() // no driver starts another delivery attempt from now on
 	// The driver may be inside a delivery attempt: closing the servers and
 	// queues first ends it, so waiting for the driver cannot hang.
 	var errs []error

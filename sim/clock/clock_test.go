@@ -84,3 +84,29 @@ func TestParallelTasksRunAtOnceAndTheClockWaits(t *testing.T) {
 	c.RunDue()
 	c.WaitTasks()
 }
+
+// A stopped clock starts no task: a driver still looping ends instead of
+// starting work on a closing network, and the tasks already running are
+// waited for.
+func TestStopStartsNoMoreTasks(t *testing.T) {
+	c := New(DefaultStart)
+	c.SetParallel(2)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	c.Schedule(DefaultStart, func() { close(started); <-release })
+	ran := false
+	c.Schedule(DefaultStart.Add(time.Hour), func() { ran = true })
+	if n := c.RunDue(); n != 1 {
+		t.Fatalf("started %d tasks, want 1", n)
+	}
+	<-started
+	c.Stop()
+	close(release)
+	c.WaitTasks()
+	if c.Jump() || c.RunDue() != 0 || ran {
+		t.Fatal("a stopped clock still runs tasks")
+	}
+	if c.Pending() != 1 {
+		t.Fatalf("pending %d, want the task never started", c.Pending())
+	}
+}

@@ -55,6 +55,8 @@ type scheduler struct {
 	running  sync.WaitGroup
 	// changed is closed and replaced when a task is scheduled or ends.
 	changed chan struct{}
+	// stopped: Stop was called; no task starts any more.
+	stopped bool
 }
 
 // Schedule adds fn to run when the clock reaches at (now when at is past).
@@ -106,8 +108,20 @@ func (c *Sim) InFlight() int {
 	return c.sched.inFlight
 }
 
-// WaitTasks waits until no task runs in a goroutine of its own.
+// WaitTasks waits until no task runs in a goroutine of its own. Call it
+// after Stop: a driver could otherwise start another task meanwhile.
 func (c *Sim) WaitTasks() { c.sched.running.Wait() }
+
+// Stop makes the clock start no more tasks: RunDue runs none and Jump
+// reports none pending, so that a driver still running (a run's actions
+// in another goroutine) ends instead of starting work on a network that
+// is closing. The tasks already running go on; WaitTasks waits for them.
+func (c *Sim) Stop() {
+	c.mu.Lock()
+	c.sched.stopped = true
+	c.changedLocked()
+	c.mu.Unlock()
+}
 
 // Wake is signalled when a task is scheduled, for a driver that waits.
 func (c *Sim) Wake() <-chan struct{} { return c.sched.wake }
@@ -140,7 +154,8 @@ func (c *Sim) RunDue() int {
 	for {
 		c.mu.Lock()
 		par := c.sched.parallel
-		if len(c.sched.tasks) == 0 || c.sched.tasks[0].at.After(c.now) || par > 0 && c.sched.inFlight >= par {
+		if c.sched.stopped || len(c.sched.tasks) == 0 || c.sched.tasks[0].at.After(c.now) ||
+			par > 0 && c.sched.inFlight >= par {
 			c.mu.Unlock()
 			return ran
 		}
@@ -173,7 +188,7 @@ func (c *Sim) RunDue() int {
 func (c *Sim) Jump() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.sched.tasks) == 0 || c.sched.inFlight > 0 {
+	if c.sched.stopped || len(c.sched.tasks) == 0 || c.sched.inFlight > 0 {
 		return false
 	}
 	if at := c.sched.tasks[0].at; at.After(c.now) {

@@ -42,6 +42,9 @@ func (q *Queue) query(msg, name string, qtype uint16) (*dns.Msg, error) {
 	}
 	answer := event.Event{Kind: event.DNSAnswer, Step: 4, Msg: msg, Peer: "dns", QName: dns.Fqdn(name),
 		QType: dns.TypeToString[qtype]}
+	if err != nil && q.ctx.Err() != nil {
+		return nil, errNoReply // the queue closed: no answer was missed, none is told of
+	}
 	if err != nil {
 		timeout := q.cfg.Policy.ResolverTimeout
 		if dropped && q.cfg.Advance != nil {
@@ -65,7 +68,8 @@ func (q *Queue) query(msg, name string, qtype uint16) (*dns.Msg, error) {
 // waits for the reply, the resolver's timeout at most; dropped tells that
 // the DNS server said it dropped the query.
 func (q *Queue) exchange(m *dns.Msg, network string) (r *dns.Msg, dropped bool, err error) {
-	a := dnsask.Asker{Server: q.cfg.DNS, Local: q.cfg.Host.Addr, Timeout: q.cfg.DialTimeout, Dropped: q.cfg.DNSDropped}
+	a := dnsask.Asker{Server: q.cfg.DNS, Local: q.cfg.Host.Addr, Timeout: q.cfg.DialTimeout, Dropped: q.cfg.DNSDropped,
+		EndOnCancel: true} // Close ends the wait
 	return a.Exchange(q.ctx, m, network)
 }
 
