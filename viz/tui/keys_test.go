@@ -170,13 +170,7 @@ func TestLiveSkipToOutcome(t *testing.T) {
 	r.s.waitText(t, "⏸ next: Step 1")
 	r.s.rune('o')
 	r.s.waitText(t, "✔ finished", "bounced", "Sat 10 Jan")
-	r.mu.Lock()
-	finished := r.finished
-	r.mu.Unlock()
-	if !finished {
-		t.Error("the world did not run to its end")
-	}
-	r.quit(t)
+	r.quitAtTheEnd(t)
 }
 
 // The IMAP session's transcript starts with the server's greeting, as on

@@ -84,6 +84,18 @@ func (r *liveRun) quit(t *testing.T) {
 }
 
 // published reports whether the bus has published an event of m1 in step.
+// quitAtTheEnd fails unless the world ran to its end, then quits.
+func (r *liveRun) quitAtTheEnd(t *testing.T) {
+	t.Helper()
+	r.mu.Lock()
+	finished := r.finished
+	r.mu.Unlock()
+	if !finished {
+		t.Error("the world did not run to its end")
+	}
+	r.quit(t)
+}
+
 func (r *liveRun) published(step int) bool {
 	for _, e := range r.n.Bus.History() {
 		if e.Msg == "m1" && e.Step == step {
@@ -123,13 +135,7 @@ func TestLiveStepThrough(t *testing.T) {
 				!strings.Contains(txt, fmt.Sprintf("%s 6 · ", w.step)) {
 				t.Errorf("the end should show step 6 done:\n%s", txt)
 			}
-			r.mu.Lock()
-			finished := r.finished
-			r.mu.Unlock()
-			if !finished {
-				t.Error("the world did not finish its run")
-			}
-			r.quit(t)
+			r.quitAtTheEnd(t)
 		})
 	}
 }
