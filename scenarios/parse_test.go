@@ -44,7 +44,7 @@ actions:
         - name: photo.JPG
         - name: blob
   - wait: {}
-  - send: {from: x@y.test, to: [alice@example.test], port: 25}
+  - send: {from: x@y.test, to: [alice@example.test], port: 25, server: mx.example.test}
   - send: {from: alice@example.test, to: [alice@example.test], port: 465}
 expect:
   - delivered: {mailbox: alice@example.test}
@@ -121,7 +121,7 @@ actions:
   - send: {from: alice@example.test, to: [nobody@example.test, someone@elsewhere.test]}`,
 		"any sender without auth": minimal + `
 actions:
-  - send: {from: mallory@evil.test, to: [alice@example.test], auth: false}`,
+  - send: {from: mallory@evil.test, to: [alice@example.test], auth: false, server: mail.example.test}`,
 		"case-insensitive user lookup": minimal + `
 actions:
   - send: {from: alice@EXAMPLE.test, to: [alice@example.test]}

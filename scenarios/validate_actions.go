@@ -138,6 +138,7 @@ func (v *validator) send(p string, a *Send) {
 			}
 		}
 	}
+	v.submitHost(p, a)
 	if a.Server != "" {
 		if _, ok := v.hosts[strings.ToLower(a.Server)]; !ok {
 			hint := didYouMeanName(a.Server, v.hostNames)
@@ -333,4 +334,42 @@ func (v *validator) replyStage(p, stage string) {
 		hint = "HELO and EHLO are stage ehlo"
 	}
 	v.at(p, hint, "unknown stage %q", stage)
+}
+
+// submitHost checks that a send without server: has somewhere to submit:
+// the domain of the account that logs in (or of the sender) must be
+// simulated and have a host running submission (587) or submissions
+// (465), as the mail client looks for one there.
+func (v *validator) submitHost(p string, a *Send) {
+	if a.Server != "" {
+		return
+	}
+	field, who := p+".from", a.From
+	if *a.Auth && a.Login != "" {
+		field, who = p+".login", a.Login
+	}
+	if who == "" || v.failed[field] {
+		return
+	}
+	dom := strings.ToLower(who[strings.LastIndexByte(who, '@')+1:])
+	for _, d := range v.s.Domains {
+		if !strings.EqualFold(d.Name, dom) {
+			continue
+		}
+		if len(d.Hosts) == 0 {
+			return // the default host runs every service
+		}
+		for _, h := range d.Hosts {
+			if len(h.Services) == 0 || slices.Contains(h.Services, "submission") || slices.Contains(h.Services, "submissions") {
+				return
+			}
+		}
+		v.at(field, "add submission to a host's services, or name the host to send to with server:",
+			"no host of %s runs submission or submissions, so %s's mail client has no server to submit to", d.Name, who)
+		return
+	}
+	if !*a.Auth { // with auth, the sender check has said it already
+		v.at(field, "name the host the client talks to with server:, e.g. server: mail.school.test, port: 25",
+			"%s is not in a domain above, so its mail client has no server to submit to", who)
+	}
 }
