@@ -348,6 +348,13 @@ func (v *validator) submitHost(p string, a *Send) {
 	if *a.Auth && a.Login != "" {
 		field, who = p+".login", a.Login
 	}
+	v.submitter(field, who, *a.Auth)
+}
+
+// submitter checks that who's mail client finds a server of its domain to
+// submit to; auth says whether it logs in (then the sender check has
+// already told of a domain that is not simulated).
+func (v *validator) submitter(field, who string, auth bool) {
 	if who == "" || v.failed[field] {
 		return
 	}
@@ -364,11 +371,11 @@ func (v *validator) submitHost(p string, a *Send) {
 				return
 			}
 		}
-		v.at(field, "add submission to a host's services, or name the host to send to with server:",
+		v.at(field, "add submission to the services of one of its hosts; a send may instead name the host with server:",
 			"no host of %s runs submission or submissions, so %s's mail client has no server to submit to", d.Name, who)
 		return
 	}
-	if !*a.Auth { // with auth, the sender check has said it already
+	if !auth { // with auth, the sender check has said it already
 		v.at(field, "name the host the client talks to with server:, e.g. server: mail.school.test, port: 25",
 			"%s is not in a domain above, so its mail client has no server to submit to", who)
 	}

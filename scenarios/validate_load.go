@@ -20,6 +20,7 @@ func (v *validator) load(p string, l *LoadAction, i int) []string {
 	}
 	for j, f := range l.From {
 		v.user(fmt.Sprintf("%s.from[%d]", p, j), f, "the senders of a load log in: they must be users of a domain above")
+		v.submitter(fmt.Sprintf("%s.from[%d]", p, j), f, true)
 	}
 	for j, r := range l.To {
 		v.address(fmt.Sprintf("%s.to[%d]", p, j), r)
