@@ -35,14 +35,11 @@ func fromError(err error, stage string) *deliveryError {
 	return d
 }
 
-// localError is a failure this host decided itself.
+// localError is a failure this host decided itself; status() gives its
+// class from permanent.
 func localError(permanent bool, step int, reason, stage, format string, args ...any) *deliveryError {
-	status := event.StatusOfReason(reason)
-	if permanent {
-		status = "5" + strings.TrimLeft(status, "45")
-	}
 	return &deliveryError{permanent: permanent, step: step, text: fmt.Sprintf(format, args...),
-		local: &event.Local{Reason: reason, Status: status, Stage: stage}}
+		local: &event.Local{Reason: reason, Status: event.StatusOfReason(reason), Stage: stage}}
 }
 
 func (e *deliveryError) Error() string {
