@@ -129,7 +129,7 @@ func (in *Injector) DNSFor(name, qtype string) *DNS {
 	defer in.mu.Unlock()
 	for _, r := range in.rules {
 		f := r.f
-		if f.DNS == "" || f.DNS != name {
+		if f.DNS != name { // compiled lower case, without the final dot
 			continue
 		}
 		if f.Type != "" && !strings.EqualFold(f.Type, qtype) {
