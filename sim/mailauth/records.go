@@ -25,11 +25,6 @@ func IsSPF(txt string) bool {
 	return l == "v=spf1" || strings.HasPrefix(l, "v=spf1 ")
 }
 
-// IsDMARC reports whether a TXT value is meant as a DMARC record.
-func IsDMARC(txt string) bool {
-	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(txt)), "V=DMARC1")
-}
-
 var (
 	spfModifier = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9._-]*)=(.*)$`)
 	spfCIDR     = regexp.MustCompile(`^(.*?)(/([0-9]+))?(//([0-9]+))?$`)
