@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 
+	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/topology"
 )
 
@@ -104,7 +105,7 @@ func (c *conn) auth(arg string) bool {
 			return c.reply(501, "5.5.2", "Invalid base64 data") == nil
 		}
 	}
-	return c.reply(replyAuthOK.Code, enhanced(replyAuthOK.EnhancedCode), replyAuthOK.Message) == nil
+	return c.reply(replyAuthOK.Code, event.EnhancedOf(replyAuthOK.EnhancedCode), replyAuthOK.Message) == nil
 }
 
 // authFailed answers a failed login, after the delay this connection's

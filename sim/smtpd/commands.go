@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/local"
 	"github.com/mailflow/mailflow/topology"
 )
@@ -152,7 +153,7 @@ func (c *conn) data(arg string) bool {
 	if err != nil {
 		return c.replyErr(err) == nil
 	}
-	return c.reply(replyDataOK.Code, enhanced(replyDataOK.EnhancedCode), replyDataOK.Message) == nil
+	return c.reply(replyDataOK.Code, event.EnhancedOf(replyDataOK.EnhancedCode), replyDataOK.Message) == nil
 }
 
 // startTLS upgrades the connection (RFC 3207). After a failed handshake
@@ -168,7 +169,7 @@ func (c *conn) startTLS(arg string) bool {
 		return c.reply(502, "5.5.1", "STARTTLS command not implemented") == nil
 	case c.starttls != nil && c.starttls.Reply != nil:
 		r := c.starttls.Reply
-		return c.reply(r.Code, enhanced(r.EnhancedCode), r.Message) == nil
+		return c.reply(r.Code, event.EnhancedOf(r.EnhancedCode), r.Message) == nil
 	}
 	if c.reply(220, "2.0.0", "Ready to start TLS") != nil {
 		return false

@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mailflow/mailflow/sim/event"
 	"github.com/mailflow/mailflow/sim/fault"
 	"github.com/mailflow/mailflow/topology"
 )
@@ -249,10 +250,10 @@ func (c *conn) reply(code int, enhanced string, lines ...string) error {
 func (c *conn) replyErr(err error) error {
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
-		return c.reply(se.Code, enhanced(se.EnhancedCode), se.Message)
+		return c.reply(se.Code, event.EnhancedOf(se.EnhancedCode), se.Message)
 	}
 	c.srv.cfg.Logger.Error("smtp session", "service", c.svc, "err", err)
-	return c.reply(errLocalError.Code, enhanced(errLocalError.EnhancedCode), errLocalError.Message)
+	return c.reply(errLocalError.Code, event.EnhancedOf(errLocalError.EnhancedCode), errLocalError.Message)
 }
 
 // dispatch runs one command; false ends the connection.

@@ -108,13 +108,6 @@ func (ss *session) reject(step int, stage string, err *smtp.SMTPError, to ...str
 	return err
 }
 
-func enhanced(c smtp.EnhancedCode) string {
-	if c == smtp.NoEnhancedCode || c == (smtp.EnhancedCode{}) {
-		return ""
-	}
-	return fmt.Sprintf("%d.%d.%d", c[0], c[1], c[2])
-}
-
 func (ss *session) msgFromEnvID() string {
 	if ss.envID == "" || ss.srv.cfg.IDs == nil {
 		return ""
