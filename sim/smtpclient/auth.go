@@ -46,8 +46,7 @@ func Auth(c *smtp.Client, a sasl.Client, timeout time.Duration) (event.Reply, er
 		}
 		switch {
 		case code == 235:
-			enh, words := splitEnhanced(msg)
-			return event.Reply{Code: code, Enhanced: enh, Text: words, Stage: event.StageAuth, Side: event.SideClient}, nil
+			return SplitReply(code, msg, event.StageAuth), nil
 		case code != 334:
 			return event.Reply{}, replyError(code, msg)
 		}
