@@ -51,7 +51,7 @@ Exit status: 0 when every message reached a final state once, 1 when some
 were lost or filed twice (or the time ran out), 2 for bad input.`,
 		Example: `  mailflow load bulk-via-smarthost
   mailflow load cross-domain --count 10000 --concurrency 16
-  mailflow load relay-concurrency-limit --plot load.png
+  mailflow load relay-rate-limit --plot load.png
   mailflow load lesson.yaml --rate 200/s --size 4096`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
