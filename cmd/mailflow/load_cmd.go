@@ -77,7 +77,7 @@ func prepareLoad(s *scenarios.Scenario, o loadOptions) ([]*scenarios.LoadAction,
 	case o.concurrency < 0 || o.concurrency > scenarios.MaxLoadConcurrency:
 		return nil, fmt.Errorf("--concurrency must be between 1 and %d", scenarios.MaxLoadConcurrency)
 	case o.size < 0 || o.size > scenarios.MaxLoadSize:
-		return nil, fmt.Errorf("--size must be between 0 and %d", scenarios.MaxLoadSize)
+		return nil, fmt.Errorf("--size must be between 1 and %d bytes", scenarios.MaxLoadSize)
 	}
 	if o.rate != "" {
 		if _, err := scenarios.ParseRate(o.rate); err != nil {
