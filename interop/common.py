@@ -7,7 +7,7 @@ import sys
 
 
 def endpoints(path):
-    """Read what `mailflow up --endpoints` wrote: the whole of it, the hosts
+    """Read what `mailflow up --endpoints-json` wrote: the whole of it, the hosts
     by name, the users by address, and a TLS context trusting the run's CA."""
     with open(path, encoding="utf-8") as f:
         ep = json.load(f)
