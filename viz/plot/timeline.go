@@ -309,7 +309,7 @@ func hopRank(h flow.Hop) int {
 // knownMark reports whether a mark is one the timeline draws on purpose (a
 // new message, a route decision, a verdict on the sender) rather than an event of an unknown kind.
 func knownMark(m flow.Mark) bool {
-	return m.Kind == "action.start" || m.Kind == "route.decision" || m.Kind == "auth.result"
+	return m.Kind == event.ActionStart || m.Kind == event.RouteDecision || m.Kind == event.AuthResult
 }
 
 func hopColor(h flow.Hop) color.RGBA {

@@ -235,9 +235,9 @@ func trouble(e event.Event) string {
 	case e.Kind == event.QueueFailed, e.Code() >= 500,
 		e.Kind == event.ExpectResult && (e.Passed == nil || !*e.Passed):
 		return "bad"
-	case e.Kind == event.QueueDeferred, e.Kind == "queue.retry", e.Code() >= 400, e.Local != nil:
+	case e.Kind == event.QueueDeferred, e.Kind == event.QueueRetry, e.Code() >= 400, e.Local != nil:
 		return "warn"
-	case e.Kind == "dsn.sent":
+	case e.Kind == event.DSNSent:
 		return "bounce"
 	}
 	return ""
