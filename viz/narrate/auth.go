@@ -52,7 +52,7 @@ func init() {
 		}
 		switch a.Action {
 		case "reject":
-			s += " → từ chối thư (550 5.7.x)"
+			s += " → từ chối thư"
 		case "spam":
 			s += " → đưa thư vào thư mục Spam"
 		}
