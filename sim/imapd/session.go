@@ -101,7 +101,10 @@ func (s *session) Close() error {
 	}
 	if s.user == "" {
 		e.User = s.tried
-		e.Error = fmt.Sprintf("authentication failed (%d attempts)", s.failures)
+		e.Error = "authentication failed (1 attempt)"
+		if s.failures != 1 {
+			e.Error = fmt.Sprintf("authentication failed (%d attempts)", s.failures)
+		}
 	}
 	s.srv.publish(e)
 	return nil
